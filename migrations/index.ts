@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as init from './2026-11-26-001-init.ts';
+
+/**
+ * Every migration, by name, in order. Imported statically (not read from the file system) so the
+ * bundled binaries carry them too. Add new files here with a dated name.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-26-001-init': init,
+};
