@@ -110,7 +110,9 @@ export function decodeBase62Into(text: string, target: Uint8Array, start = 0, en
 export function decodeBase62(text: string, byteLength: number): Uint8Array {
   const out = new Uint8Array(byteLength);
   if (!decodeBase62Into(text, out)) {
-    throw new RangeError(`decodeBase62: not a ${base62Length(byteLength)}-char base62 value of ${byteLength} bytes`);
+    throw new RangeError(
+      `decodeBase62: not a ${base62Length(byteLength)}-char base62 value of ${byteLength} bytes`,
+    );
   }
   return out;
 }

@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from '@tollgate/shared/logger.ts';
+import { RelayError, errorBody } from './errors.ts';
+import type { RelayEnv } from './env.ts';
+import { authenticate } from './middleware/authenticate.ts';
+import { requestId } from './middleware/request-id.ts';
+import type { UpstreamClient } from './proxy/forward.ts';
+import { healthRoutes } from './routes/health.ts';
+import { modelsRoutes } from './routes/models.ts';
+import { type FinishedRequest, relayJson } from './routes/relay-json.ts';
+import type { SnapshotStore } from './snapshot/store.ts';
+
+export interface RelayDeps {
+  logger: Logger;
+  store: SnapshotStore;
+  upstream: UpstreamClient;
+  tokenSecret: string;
+  maxBodyBytes: number;
+  maxAttempts: number;
+  relayTimeoutMs: number;
+  onFinished?: (r: FinishedRequest) => void;
+}
+
+/** The relay as a Hono app: everything it needs is passed in, so tests build it with fakes. */
+export function createApp(deps: RelayDeps): Hono<RelayEnv> {
+  const app = new Hono<RelayEnv>();
+  app.use('*', requestId());
+  app.route('/', healthRoutes(deps.store));
+
+  const v1 = new Hono<RelayEnv>();
+  v1.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new RelayError('payload_too_large');
+      },
+    }),
+  );
+  v1.use('*', authenticate({ store: deps.store, tokenSecret: deps.tokenSecret }));
+  const relay = { upstream: deps.upstream, maxAttempts: deps.maxAttempts, deadlineMs: deps.relayTimeoutMs, onFinished: deps.onFinished };
+  v1.post('/chat/completions', relayJson('/chat/completions', relay));
+  v1.route('/models', modelsRoutes());
+  app.route('/v1', v1);
+
+  app.notFound(() => {
+    throw new RelayError('not_found');
+  });
+  app.onError((err, c) => {
+    const e = err instanceof RelayError ? err : new RelayError('internal_error', { cause: err });
+    const id = c.get('requestId');
+    if (e.code === 'internal_error') deps.logger.error({ err, requestId: id }, 'unhandled relay error');
+    else deps.logger.debug({ code: e.code, requestId: id }, 'request refused');
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...e.headers };
+    if (id) headers['x-request-id'] = id;
+    return new Response(errorBody(e), { status: e.status, headers });
+  });
+  return app;
+}

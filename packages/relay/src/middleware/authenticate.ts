@@ -1,0 +1,36 @@
+import { createMiddleware } from 'hono/factory';
+import { extractApiKey, hashApiKey, verifyApiKey } from '@tollgate/shared/api-key.ts';
+import { RelayError } from '../errors.ts';
+import type { RelayEnv } from '../env.ts';
+import type { SnapshotStore } from '../snapshot/store.ts';
+
+export interface AuthenticateOptions {
+  store: SnapshotStore;
+  tokenSecret: string;
+  now?: () => number;
+}
+
+/**
+ * Authenticates the secondary key from `Authorization: Bearer`, `x-api-key` or `api-key` (SPEC §3):
+ * the signature is checked first (no state touched for forged keys), then the snapshot — never the
+ * database — gives the key, its owner and group.
+ */
+export function authenticate(o: AuthenticateOptions) {
+  const now = o.now ?? Date.now;
+  return createMiddleware<RelayEnv>(async (c, next) => {
+    const key = extractApiKey(c.req.raw.headers);
+    if (!key || !verifyApiKey(key, o.tokenSecret).ok) throw new RelayError('invalid_api_key');
+    const snapshot = o.store.current();
+    if (!snapshot) throw new RelayError('not_ready');
+    const token = snapshot.tokensByHash.get(hashApiKey(key));
+    if (!token) throw new RelayError('invalid_api_key');
+    if (token.status !== 'enabled') throw new RelayError('key_disabled');
+    if (token.expiresAt !== null && token.expiresAt <= now()) throw new RelayError('key_expired');
+    const user = snapshot.users.get(token.userId);
+    if (!user) throw new RelayError('invalid_api_key');
+    if (user.status !== 'active') throw new RelayError('user_disabled');
+    const group = token.group ?? user.group;
+    c.set('auth', { snapshot, token, user, group, groupEntry: snapshot.config.groups.get(group) });
+    await next();
+  });
+}
