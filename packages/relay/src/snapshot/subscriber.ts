@@ -50,7 +50,8 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
     const latest = await readVersion(o.db);
     if (latest <= cur.version) return;
     const batches = await readChangesSince(o.db, cur.version);
-    if (batches.length === 0 || batches[0]!.version !== cur.version + 1 || batches.at(-1)!.version < latest) {
+    const needsFull = batches.some((b) => b.changes.some((ch) => ch.entity === 'all'));
+    if (needsFull || batches.length === 0 || batches[0]!.version !== cur.version + 1 || batches.at(-1)!.version < latest) {
       o.logger.info({ from: cur.version, to: latest }, 'snapshot gap: full reload');
       return full();
     }

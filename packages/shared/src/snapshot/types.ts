@@ -89,7 +89,7 @@ export interface Snapshot {
   config: ConfigPart;
 }
 
-export type ConfigEntity = 'token' | 'user' | 'channel' | 'group' | 'price' | 'setting';
+export type ConfigEntity = 'token' | 'user' | 'channel' | 'group' | 'price' | 'setting' | 'all';
 export type ConfigOp = 'upsert' | 'delete';
 
 /** A change notice: ids only, never secrets. */

@@ -12,6 +12,8 @@ export interface ServerState {
   readonly modelsJson: string;
   /** Random per-server part of generated ids. */
   readonly idPrefix: string;
+  /** Requests received so far (numbers the generated ids). */
+  seq: number;
 }
 
 /** Everything a handler needs about one request. */

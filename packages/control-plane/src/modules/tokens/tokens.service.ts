@@ -1,0 +1,165 @@
+import type { z } from 'zod';
+import { generateApiKey, hashApiKey, maskApiKey } from '@tollgate/shared/api-key.ts';
+import { insertedId, isUniqueViolation } from '@tollgate/shared/db/index.ts';
+import type { ControlPlaneDeps } from '../../deps.ts';
+import { ServiceError } from '../../errors.ts';
+import { configTx } from '../../snapshot/config-tx.ts';
+import { type CreateTokenInput, createTokenSchema, type updateTokenSchema } from './tokens.schemas.ts';
+
+type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'tokenBox' | 'cfg'>;
+
+/** Columns of a key that its owner may see (never the hash or the encrypted plaintext). */
+const tokenColumns = [
+  'id',
+  'userId',
+  'name',
+  'keyMask',
+  'status',
+  'groupName',
+  'expiresAt',
+  'remainQuota',
+  'unlimitedQuota',
+  'usedQuota',
+  'models',
+  'allowedIps',
+  'rpmLimit',
+  'lastUsedAt',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+type Row = { [K in (typeof tokenColumns)[number]]: unknown } & { models: string | null; allowedIps: string | null; unlimitedQuota: number };
+
+function present<T extends Row>(r: T) {
+  return {
+    ...r,
+    unlimitedQuota: Boolean(r.unlimitedQuota),
+    models: r.models ? (JSON.parse(r.models) as string[]) : null,
+    allowedIps: r.allowedIps ? (JSON.parse(r.allowedIps) as string[]) : null,
+  };
+}
+
+const json = (v: string[] | null | undefined) => (v === undefined ? undefined : v === null || v.length === 0 ? null : JSON.stringify(v));
+
+/** A user's own keys, newest first. */
+export async function listTokens(deps: Deps, userId: number) {
+  const rows = await deps.db.db.selectFrom('tokens').select(tokenColumns).where('userId', '=', userId).orderBy('id', 'desc').execute();
+  return rows.map(present);
+}
+
+async function ownedToken(deps: Deps, userId: number, id: number) {
+  const row = await deps.db.db
+    .selectFrom('tokens')
+    .select(tokenColumns)
+    .where('id', '=', id)
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  // another user's key is indistinguishable from a missing one
+  if (!row) throw new ServiceError('NOT_FOUND', 'key not found');
+  return present(row);
+}
+
+export const getToken = ownedToken;
+
+/** Creates a key for `userId`; the plaintext is returned once here and can be revealed later. */
+export async function createToken(deps: Deps, userId: number, input: CreateTokenInput) {
+  const v = createTokenSchema.parse(input);
+  const key = generateApiKey(deps.cfg.user_token_secret);
+  const now = deps.now();
+  try {
+    const id = await configTx(deps, async (trx, changed) => {
+      const res = await trx
+        .insertInto('tokens')
+        .values({
+          userId,
+          name: v.name,
+          keyHash: hashApiKey(key),
+          keyEncrypted: deps.tokenBox.encrypt(key),
+          keyMask: maskApiKey(key),
+          groupName: v.group,
+          expiresAt: v.expiresAt,
+          remainQuota: v.remainQuota,
+          unlimitedQuota: v.unlimitedQuota ? 1 : 0,
+          models: json(v.models) ?? null,
+          allowedIps: json(v.allowedIps) ?? null,
+          rpmLimit: v.rpmLimit,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .executeTakeFirstOrThrow();
+      const id = insertedId(res);
+      changed('token', id);
+      return id;
+    });
+    return { token: await ownedToken(deps, userId, id), key };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ServiceError('CONFLICT', 'you already have a key with this name');
+    throw err;
+  }
+}
+
+async function updateOwned(deps: Deps, userId: number, id: number, set: Record<string, unknown>) {
+  try {
+    await configTx(deps, async (trx, changed) => {
+      const res = await trx
+        .updateTable('tokens')
+        .set({ ...set, updatedAt: deps.now() })
+        .where('id', '=', id)
+        .where('userId', '=', userId)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw new ServiceError('NOT_FOUND', 'key not found');
+      changed('token', id);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ServiceError('CONFLICT', 'you already have a key with this name');
+    throw err;
+  }
+  return ownedToken(deps, userId, id);
+}
+
+export function updateToken(deps: Deps, userId: number, input: z.output<typeof updateTokenSchema>) {
+  const { id, unlimitedQuota, models, allowedIps, group, ...rest } = input;
+  const set: Record<string, unknown> = { ...rest };
+  if (unlimitedQuota !== undefined) set.unlimitedQuota = unlimitedQuota ? 1 : 0;
+  if (models !== undefined) set.models = json(models);
+  if (allowedIps !== undefined) set.allowedIps = json(allowedIps);
+  if (group !== undefined) set.groupName = group;
+  for (const k of Object.keys(set)) if (set[k] === undefined) delete set[k];
+  return updateOwned(deps, userId, id, set);
+}
+
+export function setTokenStatus(deps: Deps, userId: number, id: number, status: 'enabled' | 'disabled') {
+  return updateOwned(deps, userId, id, { status });
+}
+
+/** Rotates the key: the old one stops working on every relay with the next snapshot update. */
+export async function resetToken(deps: Deps, userId: number, id: number) {
+  const key = generateApiKey(deps.cfg.user_token_secret);
+  const token = await updateOwned(deps, userId, id, {
+    keyHash: hashApiKey(key),
+    keyEncrypted: deps.tokenBox.encrypt(key),
+    keyMask: maskApiKey(key),
+  });
+  return { token, key };
+}
+
+export async function deleteToken(deps: Deps, userId: number, id: number) {
+  await configTx(deps, async (trx, changed) => {
+    const res = await trx.deleteFrom('tokens').where('id', '=', id).where('userId', '=', userId).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw new ServiceError('NOT_FOUND', 'key not found');
+    changed('token', id, 'delete');
+  });
+  return { id };
+}
+
+/** The plaintext of the caller's own key, decrypted on demand. */
+export async function revealToken(deps: Deps, userId: number, id: number) {
+  const row = await deps.db.db
+    .selectFrom('tokens')
+    .select('keyEncrypted')
+    .where('id', '=', id)
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw new ServiceError('NOT_FOUND', 'key not found');
+  return { key: deps.tokenBox.decrypt(row.keyEncrypted) };
+}

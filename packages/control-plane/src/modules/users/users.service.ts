@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { insertedId, isUniqueViolation, num } from '@tollgate/shared/db/index.ts';
+import type { ControlPlaneDeps } from '../../deps.ts';
+import { ServiceError } from '../../errors.ts';
+import { configTx } from '../../snapshot/config-tx.ts';
+import { hashPassword } from '../auth/password.ts';
+import { findPublicUser, publicUserColumns } from './users.queries.ts';
+import {
+  type adjustBalanceSchema,
+  type CreateUserInput,
+  createUserSchema,
+  type listUsersSchema,
+  type updateUserSchema,
+} from './users.schemas.ts';
+
+type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now'>;
+
+/** Creates a user (register, admin, CLI). E-mail taken → CONFLICT. */
+export async function createUser(deps: Deps, input: CreateUserInput) {
+  const v = createUserSchema.parse(input);
+  const passwordHash = await hashPassword(v.password);
+  const now = deps.now();
+  try {
+    const id = await configTx(deps, async (trx, changed) => {
+      const res = await trx
+        .insertInto('users')
+        .values({
+          email: v.email,
+          passwordHash,
+          displayName: v.displayName ?? v.email.split('@')[0]!,
+          role: v.role,
+          groupName: v.group ?? 'default',
+          createdAt: now,
+          updatedAt: now,
+        })
+        .executeTakeFirstOrThrow();
+      const id = insertedId(res);
+      changed('user', id);
+      return id;
+    });
+    return (await findPublicUser(deps.db.db, id))!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ServiceError('CONFLICT', 'an account with this e-mail already exists');
+    throw err;
+  }
+}
+
+export async function listUsers(deps: Deps, input: z.output<typeof listUsersSchema>) {
+  const { db } = deps.db;
+  let q = db.selectFrom('users');
+  if (input.search) q = q.where((eb) => eb.or([eb('email', 'like', `%${input.search}%`), eb('displayName', 'like', `%${input.search}%`)]));
+  const [rows, total] = await Promise.all([
+    q
+      .select(publicUserColumns)
+      .orderBy('id', 'desc')
+      .limit(input.pageSize)
+      .offset((input.page - 1) * input.pageSize)
+      .execute(),
+    q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: num(total.n), page: input.page, pageSize: input.pageSize };
+}
+
+export async function getUser(deps: Deps, id: number) {
+  const user = await findPublicUser(deps.db.db, id);
+  if (!user) throw new ServiceError('NOT_FOUND', 'user not found');
+  return user;
+}
+
+export async function updateUser(deps: Deps, input: z.output<typeof updateUserSchema>) {
+  const { userId, ...fields } = input;
+  await configTx(deps, async (trx, changed) => {
+    const res = await trx
+      .updateTable('users')
+      .set({
+        ...(fields.role ? { role: fields.role } : {}),
+        ...(fields.status ? { status: fields.status } : {}),
+        ...(fields.group ? { groupName: fields.group } : {}),
+        updatedAt: deps.now(),
+      })
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw new ServiceError('NOT_FOUND', 'user not found');
+    changed('user', userId);
+  });
+  return getUser(deps, userId);
+}
+
+/**
+ * Credits (or debits) a user's balance: one ledger row, one log row and the materialised balance in
+ * one transaction. Retrying with the same idempotency key changes nothing.
+ */
+export async function adjustBalance(
+  deps: Deps,
+  input: z.output<typeof adjustBalanceSchema> & { actorId?: number; kind?: 'adjust' | 'topup' },
+) {
+  const key = input.idempotencyKey ?? `adjust:${randomBytes(12).toString('hex')}`;
+  const now = deps.now();
+  const applied = await configTx(deps, async (trx, changed) => {
+    const user = await trx.selectFrom('users').select('id').where('id', '=', input.userId).executeTakeFirst();
+    if (!user) throw new ServiceError('NOT_FOUND', 'user not found');
+    try {
+      await trx
+        .insertInto('ledger')
+        .values({
+          userId: input.userId,
+          kind: input.kind ?? 'adjust',
+          amount: input.amount,
+          idempotencyKey: key,
+          note: input.reason,
+          actorId: input.actorId ?? null,
+          createdAt: now,
+        })
+        .execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+    await trx
+      .insertInto('logs')
+      .values({
+        requestId: `ledger:${key}`.slice(0, 64),
+        createdAt: now,
+        kind: input.kind ?? 'adjust',
+        userId: input.userId,
+        // logs carry charges: a credit is a negative charge, so Σ(-cost) explains the balance
+        cost: -input.amount,
+        note: input.reason,
+      })
+      .execute();
+    await trx
+      .updateTable('users')
+      .set((eb) => ({ balance: eb('balance', '+', input.amount), updatedAt: now }))
+      .where('id', '=', input.userId)
+      .execute();
+    changed('user', input.userId);
+    return true;
+  });
+  return { applied, user: await getUser(deps, input.userId) };
+}
+
+/** A readable random password for generated admin accounts. */
+export function generatePassword(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/**
+ * On first start with no admin: create one from TOLLGATE_ADMIN_EMAIL/PASSWORD, or with a generated
+ * password that the caller prints once. Returns undefined when an admin exists.
+ */
+export async function ensureFirstAdmin(
+  deps: Deps,
+  opts: { email?: string; password?: string },
+): Promise<{ email: string; password: string; generated: boolean } | undefined> {
+  const existing = await deps.db.db.selectFrom('users').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
+  if (existing) return undefined;
+  const email = opts.email ?? 'admin@tollgate.local';
+  const password = opts.password ?? generatePassword();
+  await createUser(deps, { email, password, role: 'admin', displayName: 'Administrator' });
+  return { email, password, generated: !opts.password };
+}

@@ -1,0 +1,17 @@
+import { authRouter } from '../modules/auth/auth.router.ts';
+import { channelsRouter } from '../modules/channels/channels.router.ts';
+import { pricesRouter } from '../modules/prices/prices.router.ts';
+import { tokensRouter } from '../modules/tokens/tokens.router.ts';
+import { usersRouter } from '../modules/users/users.router.ts';
+import { createCallerFactory, router } from './init.ts';
+
+export const appRouter = router({
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+  channels: channelsRouter,
+  prices: pricesRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,23 @@
+import type { ControlPlaneDeps } from '../deps.ts';
+import { readCookie, SESSION_COOKIE, sessionUser } from '../modules/auth/sessions.ts';
+import type { Context } from './init.ts';
+
+/** Builds the tRPC context from an HTTP request: session cookie → user. */
+export async function createContext(
+  deps: ControlPlaneDeps,
+  req: Request,
+  resHeaders: Headers,
+  opts: { ip?: string } = {},
+): Promise<Context> {
+  const token = readCookie(req.headers.get('cookie'), SESSION_COOKIE);
+  const url = new URL(req.url);
+  const secure = url.protocol === 'https:' || req.headers.get('x-forwarded-proto') === 'https';
+  return {
+    deps,
+    user: await sessionUser(deps, token),
+    ip: opts.ip ?? '',
+    userAgent: req.headers.get('user-agent') ?? '',
+    resHeaders,
+    secure,
+  };
+}
