@@ -49,7 +49,8 @@ export function validateFault(v: unknown): Fault {
   }
   if (typeof v === 'object' && v !== null && 'status' in v) {
     const f = v as { status: unknown; body?: unknown; headers?: unknown };
-    if (!isCount(f.status) || f.status < 100 || f.status > 599) throw new Error('fault.status must be 100..599');
+    if (!isCount(f.status) || f.status < 100 || f.status > 599)
+      throw new Error('fault.status must be 100..599');
     if (f.body !== undefined && typeof f.body !== 'string') throw new Error('fault.body must be a string');
     if (f.headers !== undefined && (typeof f.headers !== 'object' || f.headers === null)) {
       throw new Error('fault.headers must be an object');

@@ -115,7 +115,8 @@ export function inputChars(input: unknown): number {
   let n = 0;
   for (const x of input) {
     if (typeof x === 'string') n += x.length;
-    else if (typeof x === 'number') n += 4; // one token id counts as one token
+    else if (typeof x === 'number')
+      n += 4; // one token id counts as one token
     else if (Array.isArray(x)) n += x.length * 4;
   }
   return n;
@@ -129,7 +130,8 @@ export function requestedCap(body: Record<string, unknown>): number | undefined 
 
 /** Chat / legacy completions `usage` JSON (prompt_tokens_details only when cached tokens are configured). */
 export function usageJson(prompt: number, completion: number, cached: number | undefined): string {
-  const details = cached === undefined ? '' : `,"prompt_tokens_details":{"cached_tokens":${cached},"audio_tokens":0}`;
+  const details =
+    cached === undefined ? '' : `,"prompt_tokens_details":{"cached_tokens":${cached},"audio_tokens":0}`;
   return `{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion}${details}}`;
 }
 

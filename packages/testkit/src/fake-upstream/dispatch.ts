@@ -5,7 +5,15 @@ import { handleChat, handleCompletions } from './chat.ts';
 import { handleEmbeddings, handleModel, handleModels, handleModerations } from './endpoints.ts';
 import { handleImages, handleSpeech, handleTranscription, TINY_PNG } from './media.ts';
 import { multipartBoundary, parseMultipart } from './multipart.ts';
-import { applyFault, type Ctx, type ServerState, schedule, sendBytes, sendError, sendJson } from './respond.ts';
+import {
+  applyFault,
+  type Ctx,
+  type ServerState,
+  schedule,
+  sendBytes,
+  sendError,
+  sendJson,
+} from './respond.ts';
 import { handleResponses } from './responses-api.ts';
 import type { Behaviour, Fault } from './types.ts';
 
@@ -89,7 +97,8 @@ export function createRequestListener(
     const headers = req.headers;
     const parsed = parseBody(raw, headers['content-type']);
     let model = typeof parsed.body.model === 'string' ? parsed.body.model : '';
-    if (method === 'GET' && path.startsWith(MODELS_PREFIX)) model = safeDecode(path.slice(MODELS_PREFIX.length));
+    if (method === 'GET' && path.startsWith(MODELS_PREFIX))
+      model = safeDecode(path.slice(MODELS_PREFIX.length));
     state.recorder.logRequest({
       requestId,
       method,

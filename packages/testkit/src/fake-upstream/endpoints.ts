@@ -82,11 +82,15 @@ export function handleEmbeddings(ctx: Ctx): void {
     return;
   }
   const dims =
-    typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : b.embeddingDimensions;
+    typeof body.dimensions === 'number' && body.dimensions > 0
+      ? Math.floor(body.dimensions)
+      : b.embeddingDimensions;
   const base64 = body.encoding_format === 'base64';
   const data = inputs.map((x, index) => {
     const v = embeddingVector(x, dims);
-    const embedding = base64 ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : Array.from(v);
+    const embedding = base64
+      ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
+      : Array.from(v);
     return { object: 'embedding', index, embedding };
   });
   const promptTokens = b.promptTokens ?? estimateTokens(inputChars(inputs));

@@ -47,7 +47,8 @@ export function handleImages(ctx: Ctx): void {
     ? { url: `${ctx.state.baseUrl}/fake-assets/image.png`, revised_prompt: body.prompt }
     : { b64_json: TINY_PNG_BASE64 };
   const data = Array.from({ length: n }, () => item);
-  const promptTokens = b.promptTokens ?? estimateTokens(typeof body.prompt === 'string' ? body.prompt.length : 0);
+  const promptTokens =
+    b.promptTokens ?? estimateTokens(typeof body.prompt === 'string' ? body.prompt.length : 0);
   const outputTokens = gptImage ? IMAGE_OUTPUT_TOKENS * n : 0;
   const out: Record<string, unknown> = { created: nowSeconds(), data };
   const reportUsage = gptImage && !b.omitUsage;

@@ -6,7 +6,8 @@ export interface MultipartForm {
 
 /** The boundary of a `multipart/form-data; boundary=...` content type, or undefined. */
 export function multipartBoundary(contentType: string | undefined): string | undefined {
-  if (contentType === undefined || !contentType.toLowerCase().startsWith('multipart/form-data')) return undefined;
+  if (contentType === undefined || !contentType.toLowerCase().startsWith('multipart/form-data'))
+    return undefined;
   const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   return m ? (m[1] ?? m[2]) : undefined;
 }

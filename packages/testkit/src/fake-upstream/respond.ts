@@ -93,7 +93,14 @@ export function sendBytes(ctx: Ctx, contentType: string, bytes: Buffer | string)
   const res = ctx.res;
   if (res.destroyed) return false;
   const len = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
-  res.writeHead(200, ['content-type', contentType, 'content-length', String(len), 'x-request-id', ctx.requestId]);
+  res.writeHead(200, [
+    'content-type',
+    contentType,
+    'content-length',
+    String(len),
+    'x-request-id',
+    ctx.requestId,
+  ]);
   if (ctx.fault === 'reset-mid-stream') {
     res.write(bytes.slice(0, len >> 1), () => res.destroy());
     return false;
@@ -103,7 +110,12 @@ export function sendBytes(ctx: Ctx, contentType: string, bytes: Buffer | string)
 }
 
 /** OpenAI-style error body. */
-export function errorJson(message: string, type: string, code: string | null, param: string | null = null): string {
+export function errorJson(
+  message: string,
+  type: string,
+  code: string | null,
+  param: string | null = null,
+): string {
   return JSON.stringify({ error: { message, type, param, code } });
 }
 
@@ -122,7 +134,11 @@ const DEFAULT_ERRORS: Record<number, [message: string, type: string, code: strin
   400: ['Fake upstream: bad request.', 'invalid_request_error', null],
   401: ['Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'],
   403: ['You are not allowed to sample from this model.', 'invalid_request_error', null],
-  404: ['The model does not exist or you do not have access to it.', 'invalid_request_error', 'model_not_found'],
+  404: [
+    'The model does not exist or you do not have access to it.',
+    'invalid_request_error',
+    'model_not_found',
+  ],
   429: ['Rate limit reached for requests. Please try again in 1s.', 'requests', 'rate_limit_exceeded'],
   500: ['The server had an error while processing your request. Sorry about that!', 'server_error', null],
   502: ['Bad gateway.', 'server_error', null],
@@ -145,7 +161,10 @@ export function sendStatusFault(ctx: Ctx, fault: StatusFault): void {
           null,
         );
   }
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': ctx.requestId };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-request-id': ctx.requestId,
+  };
   if (fault.status === 429) headers['retry-after'] = '1';
   if (fault.headers) for (const [k, v] of Object.entries(fault.headers)) headers[k.toLowerCase()] = v;
   headers['content-length'] = String(Buffer.byteLength(body));
@@ -178,7 +197,8 @@ export function applyFault(ctx: Ctx, fault: Fault): boolean {
     case 'hang':
       return true;
     case 'malformed-json': {
-      const body = '{"id":"chatcmpl-malformed","object":"chat.completion","choices":[{"index":0,"message":{"con';
+      const body =
+        '{"id":"chatcmpl-malformed","object":"chat.completion","choices":[{"index":0,"message":{"con';
       res.writeHead(200, ['content-type', 'application/json', 'content-length', String(body.length)]);
       res.end(body);
       return true;
@@ -186,7 +206,9 @@ export function applyFault(ctx: Ctx, fault: Fault): boolean {
     case 'garbage-sse': {
       const good = `data: {"id":"chatcmpl-garbage","object":"chat.completion.chunk","created":0,"model":${JSON.stringify(ctx.model)},"choices":[{"index":0,"delta":{"role":"assistant","content":" hello"},"logprobs":null,"finish_reason":null}]}\n\n`;
       res.writeHead(200, ['content-type', SSE_TYPE, 'cache-control', 'no-cache']);
-      res.end(`${good}data: {"choices":[{"delta":{"content":\n\nthis is not server-sent events\n\ndata: [DONE]\n\n`);
+      res.end(
+        `${good}data: {"choices":[{"delta":{"content":\n\nthis is not server-sent events\n\ndata: [DONE]\n\n`,
+      );
       return true;
     }
     default:

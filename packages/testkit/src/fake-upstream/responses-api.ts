@@ -4,7 +4,14 @@
  * response.output_text.delta × N, response.output_text.done, response.content_part.done,
  * response.output_item.done, response.completed (response.incomplete when max_output_tokens cut it).
  */
-import { chunkContentJson, chunkCount, chunkTokens, completionText, messagesChars, nowSeconds } from './content.ts';
+import {
+  chunkContentJson,
+  chunkCount,
+  chunkTokens,
+  completionText,
+  messagesChars,
+  nowSeconds,
+} from './content.ts';
 import { type Generation, planGeneration, recordServed } from './generation.ts';
 import { type Ctx, makeId, sendJson, sendSse } from './respond.ts';
 
@@ -132,7 +139,11 @@ export function handleResponses(ctx: Ctx): void {
     head,
     count,
     chunk: (i) =>
-      event('response.output_text.delta', 4 + i, `${loc},"delta":${chunkContentJson(i, k, total)},"logprobs":[]`),
+      event(
+        'response.output_text.delta',
+        4 + i,
+        `${loc},"delta":${chunkContentJson(i, k, total)},"logprobs":[]`,
+      ),
     tokens: (i) => chunkTokens(i, k, total),
     tail,
     errorEvent: event(

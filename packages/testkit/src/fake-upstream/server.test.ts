@@ -150,7 +150,10 @@ describe('fake upstream: chat completions', () => {
     );
     expect(r.usage).toEqual({ prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 });
     await expect(
-      client.chat.completions.create({ model: 'm', messages }, { headers: { 'x-fake-behaviour': '{"chunkz":1}' } }),
+      client.chat.completions.create(
+        { model: 'm', messages },
+        { headers: { 'x-fake-behaviour': '{"chunkz":1}' } },
+      ),
     ).rejects.toMatchObject({ status: 400 });
   });
 
@@ -181,7 +184,9 @@ describe('fake upstream: chat completions', () => {
       // drain
     }
     await client.embeddings.create({ model: 'e', input: 'abcdefgh' });
-    expect(fake.served.map((s) => [s.model, s.promptTokens, s.completionTokens, s.stream, s.completed])).toEqual([
+    expect(
+      fake.served.map((s) => [s.model, s.promptTokens, s.completionTokens, s.stream, s.completed]),
+    ).toEqual([
       ['a', 5, 10, false, true],
       ['b', 5, 2, false, true],
       ['c', 5, 10, true, true],

@@ -12,6 +12,8 @@ import { Recorder } from './recorder.ts';
 import type { ServerState } from './respond.ts';
 import type { Behaviour, FakeUpstream, StartOptions } from './types.ts';
 
+export { DEFAULT_BEHAVIOUR } from './behaviour.ts';
+export { WORDS } from './content.ts';
 export type {
   Behaviour,
   FakeUpstream,
@@ -24,8 +26,6 @@ export type {
   StatusFault,
   Totals,
 } from './types.ts';
-export { DEFAULT_BEHAVIOUR } from './behaviour.ts';
-export { WORDS } from './content.ts';
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {

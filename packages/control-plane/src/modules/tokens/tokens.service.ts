@@ -28,9 +28,9 @@ const tokenColumns = [
   'updatedAt',
 ] as const;
 
-type Row = { [K in (typeof tokenColumns)[number]]: unknown } & { models: string | null; allowedIps: string | null; unlimitedQuota: number };
+type Row = { models: string | null; allowedIps: string | null; unlimitedQuota: number };
 
-function present<T extends Row>(r: T) {
+function present<T extends Row>(r: T): Omit<T, keyof Row> & { unlimitedQuota: boolean; models: string[] | null; allowedIps: string[] | null } {
   return {
     ...r,
     unlimitedQuota: Boolean(r.unlimitedQuota),
