@@ -1,0 +1,89 @@
+import { A } from '@solidjs/router';
+import { createSignal, For, type JSX, Show } from 'solid-js';
+import { type MessageKey, t } from '~/i18n/index.ts';
+import type { Viewer } from '~/lib/session.ts';
+import { trpc } from '~/lib/trpc.ts';
+
+export interface NavItem {
+  href: string;
+  label: MessageKey;
+}
+
+/** The signed-in frame: brand, section nav, who is signed in, sign-out. */
+export function AppShell(props: { viewer: Viewer; nav: NavItem[]; area: 'admin' | 'portal'; children?: JSX.Element }) {
+  const [signingOut, setSigningOut] = createSignal(false);
+  async function signOut() {
+    setSigningOut(true);
+    try {
+      await trpc.auth.logout.mutate();
+    } catch {
+      // the session may already be gone; leave anyway
+    }
+    window.location.assign('/login');
+  }
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <div class="topbar-inner">
+          <A href="/" class="brand">
+            <span class="brand-mark" aria-hidden="true">
+              T
+            </span>
+            <span>{t('app.name')}</span>
+            <Show when={props.area === 'admin'}>
+              <span class="brand-area">{t('nav.adminBadge')}</span>
+            </Show>
+          </A>
+          <nav class="mainnav">
+            <For each={props.nav}>
+              {(item) => (
+                <A href={item.href} activeClass="active">
+                  {t(item.label)}
+                </A>
+              )}
+            </For>
+          </nav>
+          <div class="topbar-user">
+            <Show when={props.viewer.role === 'admin'}>
+              <Show
+                when={props.area === 'admin'}
+                fallback={
+                  <A href="/admin/channels" class="switch-link">
+                    {t('nav.admin')}
+                  </A>
+                }
+              >
+                <A href="/portal/tokens" class="switch-link">
+                  {t('nav.portal')}
+                </A>
+              </Show>
+            </Show>
+            <span class="user-email" title={t('nav.signedInAs', { email: props.viewer.email })}>
+              {props.viewer.email}
+            </span>
+            <button type="button" class="btn btn-ghost btn-sm" data-testid="nav-signout" disabled={signingOut()} onClick={signOut}>
+              {t('nav.signOut')}
+            </button>
+          </div>
+        </div>
+      </header>
+      <main class="content">{props.children}</main>
+    </div>
+  );
+}
+
+export function PageHeader(props: { title: string; subtitle?: string; actions?: JSX.Element }) {
+  return (
+    <div class="page-header">
+      <div>
+        <h1>{props.title}</h1>
+        <Show when={props.subtitle}>
+          <p class="muted">{props.subtitle}</p>
+        </Show>
+      </div>
+      <Show when={props.actions}>
+        <div class="page-actions">{props.actions}</div>
+      </Show>
+    </div>
+  );
+}

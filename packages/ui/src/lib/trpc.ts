@@ -1,0 +1,33 @@
+import type { AppRouter } from '@tollgate/control-plane';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { t } from '~/i18n/index.ts';
+
+/** The browser's tRPC client; every request carries the CSRF marker header and the session cookie. */
+export const trpc = createTRPCClient<AppRouter>({
+  links: [
+    httpBatchLink({
+      url: '/api/trpc',
+      headers: () => ({ 'x-tollgate-csrf': '1' }),
+      fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }),
+    }),
+  ],
+});
+
+type ZodFlat = { formErrors?: string[]; fieldErrors?: Record<string, string[] | undefined> } | null | undefined;
+
+/** A readable message for a failed call: the server's message, or the first validation issue. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof TRPCClientError) {
+    const data = err.data as { zodError?: ZodFlat; httpStatus?: number } | undefined;
+    const zod = data?.zodError;
+    if (zod) {
+      const field = Object.entries(zod.fieldErrors ?? {}).find(([, msgs]) => msgs && msgs.length > 0);
+      if (field) return `${field[0]}: ${field[1]![0]}`;
+      if (zod.formErrors?.[0]) return zod.formErrors[0];
+    }
+    if (!data && /fetch|network/i.test(err.message)) return t('common.networkError');
+    return err.message || t('common.unknownError');
+  }
+  if (err instanceof Error && err.message) return err.message;
+  return t('common.unknownError');
+}
