@@ -52,3 +52,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ argv: ['--config', join(dir, 'missing.yaml')] })).toThrow(/cannot read config file/);
   });
 });
+
+describe('config.example.yaml', () => {
+  const path = new URL('../../../config.example.yaml', import.meta.url).pathname;
+
+  it('parses, and documents every key of the schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configSchema } = await import('./config.ts');
+    const cfg = loadConfig({ argv: ['--config', path], env: { TOLLGATE_DATA_DIR: tmp() } });
+    expect(cfg.relay_port).toBe(3000);
+    const text = readFileSync(path, 'utf8');
+    for (const key of Object.keys(configSchema.shape)) {
+      if (key === 'node_env') continue;
+      expect(text, `config.example.yaml must document ${key}`).toMatch(new RegExp(`^#? ?\\s*${key}:`, 'm'));
+    }
+  });
+});
