@@ -77,7 +77,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('created_at', 'bigint', notNull)
       .addColumn('updated_at', 'bigint', notNull),
   ).execute();
-  await db.schema.createIndex('tokens_user_name').on('tokens').columns(['user_id', 'name']).unique().execute();
+  await db.schema
+    .createIndex('tokens_user_name')
+    .on('tokens')
+    .columns(['user_id', 'name'])
+    .unique()
+    .execute();
 
   await tableOptions(
     db,
@@ -182,7 +187,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('created_at', 'bigint', notNull)
       .addColumn('completed_at', 'bigint'),
   ).execute();
-  await db.schema.createIndex('topups_external').on('topups').columns(['provider', 'external_id']).unique().execute();
+  await db.schema
+    .createIndex('topups_external')
+    .on('topups')
+    .columns(['provider', 'external_id'])
+    .unique()
+    .execute();
   await db.schema.createIndex('topups_user').on('topups').columns(['user_id', 'created_at']).execute();
 
   await tableOptions(
@@ -273,7 +283,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('last_notified_at', 'bigint')
       .addColumn('deliveries', text),
   ).execute();
-  await db.schema.createIndex('alert_events_rule').on('alert_events').columns(['rule_id', 'subject', 'state']).execute();
+  await db.schema
+    .createIndex('alert_events_rule')
+    .on('alert_events')
+    .columns(['rule_id', 'subject', 'state'])
+    .execute();
 
   await sql`select 1`.execute(db);
 }

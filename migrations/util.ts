@@ -1,4 +1,10 @@
-import { type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, MysqlAdapter, sql } from 'kysely';
+import {
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  type Kysely,
+  MysqlAdapter,
+  sql,
+} from 'kysely';
 
 /** True when the migration runs on MySQL/MariaDB (otherwise SQLite). */
 export function isMysql(db: Kysely<any>): boolean {
@@ -30,6 +36,9 @@ export const notNull: Col = (c) => c.notNull();
 export const zero: Col = (c) => c.notNull().defaultTo(0);
 
 /** Table options: InnoDB + utf8mb4 on MySQL. */
-export function tableOptions<T extends string, C extends string>(db: Kysely<any>, t: CreateTableBuilder<T, C>) {
+export function tableOptions<T extends string, C extends string>(
+  db: Kysely<any>,
+  t: CreateTableBuilder<T, C>,
+) {
   return isMysql(db) ? t.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_bin`) : t;
 }

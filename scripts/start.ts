@@ -8,14 +8,14 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bootstrap, closeControlPlaneDeps, createControlPlaneDeps } from '@tollgate/control-plane';
 import { createChannel, listChannels } from '@tollgate/control-plane/modules/channels/channels.service.ts';
-import { ConfigError, loadConfig } from '@tollgate/shared/config.ts';
+import { type Config, ConfigError, loadConfig } from '@tollgate/shared/config.ts';
 
 const argv = process.argv.slice(2);
 const demo = argv.includes('--demo');
 const passArgs = argv.filter((a) => a !== '--demo');
 const node = process.execPath;
 
-let cfg;
+let cfg: Config;
 try {
   cfg = loadConfig({ argv: passArgs, env: process.env });
 } catch (err) {
@@ -38,9 +38,16 @@ function newest(dir: string): number {
 
 const siteEntry = resolve('packages/ui/.output/server/index.mjs');
 const sources = ['packages/ui', 'packages/control-plane/src', 'packages/shared/src', 'migrations'];
-if (!existsSync(siteEntry) || Math.max(...sources.map(newest)) > statSync(siteEntry).mtimeMs || argv.includes('--rebuild')) {
+if (
+  !existsSync(siteEntry) ||
+  Math.max(...sources.map(newest)) > statSync(siteEntry).mtimeMs ||
+  argv.includes('--rebuild')
+) {
   console.log('building the site …');
-  const r = spawnSync(resolve('packages/ui/node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: 'packages/ui', stdio: 'inherit' });
+  const r = spawnSync(resolve('packages/ui/node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
+    cwd: 'packages/ui',
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -49,7 +56,10 @@ await bootstrap(deps);
 
 const children: ChildProcess[] = [];
 // children get the secrets loaded (or generated) here, so every process signs and encrypts alike
-const secretEnv = { TOLLGATE_USER_TOKEN_SECRET: cfg.user_token_secret, TOLLGATE_SESSION_SECRET: cfg.session_secret };
+const secretEnv = {
+  TOLLGATE_USER_TOKEN_SECRET: cfg.user_token_secret,
+  TOLLGATE_SESSION_SECRET: cfg.session_secret,
+};
 function run(name: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(node, args, { stdio: 'inherit', env: { ...process.env, ...secretEnv, ...env } });
   child.on('exit', (code, signal) => {
@@ -77,7 +87,13 @@ process.on('SIGTERM', () => stop(0));
 
 if (demo) {
   const port = Number(process.env.TOLLGATE_DEMO_UPSTREAM_PORT ?? 3002);
-  run('fake upstream', ['packages/testkit/src/fake-upstream/main.ts', '--port', String(port), '--chunk-delay-ms', '30']);
+  run('fake upstream', [
+    'packages/testkit/src/fake-upstream/main.ts',
+    '--port',
+    String(port),
+    '--chunk-delay-ms',
+    '30',
+  ]);
   const existing = (await listChannels(deps)).find((c) => c.name === 'demo (fake upstream)');
   if (!existing) {
     await createChannel(deps, {
@@ -92,7 +108,13 @@ if (demo) {
 await closeControlPlaneDeps(deps);
 
 run('relay', ['packages/relay/src/main.ts', ...passArgs]);
-run('site', [siteEntry, ...passArgs], { PORT: String(cfg.site_port), HOST: cfg.host, NODE_ENV: 'production' });
+run('site', [siteEntry, ...passArgs], {
+  PORT: String(cfg.site_port),
+  HOST: cfg.host,
+  NODE_ENV: 'production',
+});
 
 const relayUrl = cfg.relay_public_url ?? `http://localhost:${cfg.relay_port}`;
-console.log(`\n  Tollgate is starting:\n    site:  http://localhost:${cfg.site_port}\n    relay: ${relayUrl}/v1${demo ? '\n    demo:  a channel to the fake upstream serves gpt-4o-mini, gpt-4o' : ''}\n`);
+console.log(
+  `\n  Tollgate is starting:\n    site:  http://localhost:${cfg.site_port}\n    relay: ${relayUrl}/v1${demo ? '\n    demo:  a channel to the fake upstream serves gpt-4o-mini, gpt-4o' : ''}\n`,
+);

@@ -40,9 +40,14 @@ if (missing.length) {
   process.exit(2);
 }
 
-const run = (cmd: string, args: string[], cwd?: string) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env, cwd });
+const run = (cmd: string, args: string[], cwd?: string) =>
+  spawnSync(cmd, args, { stdio: 'inherit', env: process.env, cwd });
 
-const build = run(resolve('packages/ui/node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], 'packages/ui');
+const build = run(
+  resolve('packages/ui/node_modules/.bin/vite'),
+  ['build', '--logLevel', 'warn'],
+  'packages/ui',
+);
 if (build.status !== 0) {
   console.error('building the site failed');
   process.exit(build.status ?? 1);
@@ -50,7 +55,13 @@ if (build.status !== 0) {
 
 mkdirSync('test-artifacts', { recursive: true });
 const extra = process.argv.slice(2);
-const vitest = run(resolve('node_modules/.bin/vitest'), ['run', '--reporter=default', '--reporter=json', '--outputFile.json=test-artifacts/vitest.json', ...extra]);
+const vitest = run(resolve('node_modules/.bin/vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-artifacts/vitest.json',
+  ...extra,
+]);
 try {
   const report = JSON.parse(readFileSync('test-artifacts/vitest.json', 'utf8')) as {
     numPassedTests: number;
@@ -59,7 +70,9 @@ try {
     numTodoTests: number;
   };
   const skipped = report.numPendingTests + report.numTodoTests;
-  console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  console.log(
+    `${report.numPassedTests} passed, ${report.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`,
+  );
 } catch {
   console.log('no test report was written');
 }

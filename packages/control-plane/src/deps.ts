@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '@tollgate/shared/config.ts';
 import { type ConfigPublisher, createConfigPublisher } from '@tollgate/shared/config-bus.ts';
 import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { createLogger, type Logger } from '@tollgate/shared/logger.ts';
 import { createRedis } from '@tollgate/shared/redis.ts';
 import { createSecretBox, type SecretBox } from '@tollgate/shared/secret-box.ts';
+import type { Redis } from 'ioredis';
 
 /** Everything the control plane's services need, built once by the host process (site or CLI). */
 export interface ControlPlaneDeps {
@@ -20,9 +20,14 @@ export interface ControlPlaneDeps {
   now: () => number;
 }
 
-export function createControlPlaneDeps(cfg: Config, opts: { logger?: Logger; name?: string } = {}): ControlPlaneDeps {
+export function createControlPlaneDeps(
+  cfg: Config,
+  opts: { logger?: Logger; name?: string } = {},
+): ControlPlaneDeps {
   const logger = opts.logger ?? createLogger(cfg, opts.name ?? 'site');
-  const redis = cfg.redis_conn_string ? createRedis(cfg.redis_conn_string, { name: opts.name ?? 'site' }) : undefined;
+  const redis = cfg.redis_conn_string
+    ? createRedis(cfg.redis_conn_string, { name: opts.name ?? 'site' })
+    : undefined;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   return {
     cfg,

@@ -1,6 +1,6 @@
+export { bootstrap } from './bootstrap.ts';
+export { type ControlPlaneDeps, closeControlPlaneDeps, createControlPlaneDeps } from './deps.ts';
+export { readCookie, SESSION_COOKIE, type SessionUser, sessionUser } from './modules/auth/sessions.ts';
 export { type AppRouter, appRouter, createCaller } from './trpc/app-router.ts';
 export { createContext } from './trpc/context.ts';
 export type { Context } from './trpc/init.ts';
-export { closeControlPlaneDeps, type ControlPlaneDeps, createControlPlaneDeps } from './deps.ts';
-export { readCookie, SESSION_COOKIE, type SessionUser, sessionUser } from './modules/auth/sessions.ts';
-export { bootstrap } from './bootstrap.ts';

@@ -1,8 +1,8 @@
+import type { Logger } from '@tollgate/shared/logger.ts';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Logger } from '@tollgate/shared/logger.ts';
-import { RelayError, errorBody } from './errors.ts';
 import type { RelayEnv } from './env.ts';
+import { errorBody, RelayError } from './errors.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { requestId } from './middleware/request-id.ts';
 import type { UpstreamClient } from './proxy/forward.ts';
@@ -39,7 +39,12 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
     }),
   );
   v1.use('*', authenticate({ store: deps.store, tokenSecret: deps.tokenSecret }));
-  const relay = { upstream: deps.upstream, maxAttempts: deps.maxAttempts, deadlineMs: deps.relayTimeoutMs, onFinished: deps.onFinished };
+  const relay = {
+    upstream: deps.upstream,
+    maxAttempts: deps.maxAttempts,
+    deadlineMs: deps.relayTimeoutMs,
+    onFinished: deps.onFinished,
+  };
   v1.post('/chat/completions', relayJson('/chat/completions', relay));
   v1.route('/models', modelsRoutes());
   app.route('/v1', v1);

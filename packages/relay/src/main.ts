@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { ConfigError, loadConfig } from '@tollgate/shared/config.ts';
+import { type Config, ConfigError, loadConfig } from '@tollgate/shared/config.ts';
 import { createDb } from '@tollgate/shared/db/index.ts';
 import { createLogger } from '@tollgate/shared/logger.ts';
 import { createRedis } from '@tollgate/shared/redis.ts';
@@ -11,7 +11,7 @@ import { createSnapshotSync } from './snapshot/subscriber.ts';
 
 /** Starts the relay: config once → deps → app → serve; SIGTERM drains in-flight requests. */
 async function main(): Promise<void> {
-  let cfg;
+  let cfg: Config;
   try {
     cfg = loadConfig({ argv: process.argv.slice(2), env: process.env });
   } catch (err) {
@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   const logger = createLogger(cfg, 'relay');
   const db = createDb(cfg, { poolSize: 4 });
   const store = createSnapshotStore();
-  const subscriber = cfg.redis_conn_string ? createRedis(cfg.redis_conn_string, { name: 'relay-sub', offlineQueue: true }) : undefined;
+  const subscriber = cfg.redis_conn_string
+    ? createRedis(cfg.redis_conn_string, { name: 'relay-sub', offlineQueue: true })
+    : undefined;
   subscriber?.on('error', (err) => logger.warn({ err: err.message }, 'redis subscriber error'));
   const sync = createSnapshotSync({
     db,
@@ -34,7 +36,10 @@ async function main(): Promise<void> {
     redis: subscriber,
     pollMs: cfg.snapshot_poll_interval,
   });
-  const upstream = createUpstreamClient({ connectTimeoutMs: cfg.connect_timeout, timeoutMs: cfg.relay_timeout });
+  const upstream = createUpstreamClient({
+    connectTimeoutMs: cfg.connect_timeout,
+    timeoutMs: cfg.relay_timeout,
+  });
   const app = createApp({
     logger,
     store,

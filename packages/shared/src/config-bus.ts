@@ -16,12 +16,12 @@ export interface ConfigMessage {
  * relay that missed the pub/sub message (or has no Redis) can catch up from SQL.
  */
 export async function bumpConfigVersion(trx: Kysely<Database>, changes: ConfigChange[]): Promise<number> {
-  await trx
-    .updateTable('configVersion')
-    .set({ version: sql`version + 1` })
+  await trx.updateTable('configVersion').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
+  const row = await trx
+    .selectFrom('configVersion')
+    .select('version')
     .where('id', '=', 1)
-    .execute();
-  const row = await trx.selectFrom('configVersion').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow();
   const version = Number(row.version);
   await trx
     .insertInto('configChanges')

@@ -22,21 +22,31 @@ describe('loadConfig', () => {
   });
 
   it('stops production start-up naming the missing or weak secret', () => {
-    expect(() => loadConfig({ env: { TOLLGATE_SQL_DSN: 'mysql://x@h/db', TOLLGATE_SESSION_SECRET: strong } })).toThrow(
-      /user_token_secret is required/,
-    );
     expect(() =>
-      loadConfig({ env: { NODE_ENV: 'production', TOLLGATE_USER_TOKEN_SECRET: strong, TOLLGATE_SESSION_SECRET: 'short' } }),
+      loadConfig({ env: { TOLLGATE_SQL_DSN: 'mysql://x@h/db', TOLLGATE_SESSION_SECRET: strong } }),
+    ).toThrow(/user_token_secret is required/);
+    expect(() =>
+      loadConfig({
+        env: { NODE_ENV: 'production', TOLLGATE_USER_TOKEN_SECRET: strong, TOLLGATE_SESSION_SECRET: 'short' },
+      }),
     ).toThrow(/session_secret must be at least 32 characters/);
-    const ok = loadConfig({ env: { SQL_DSN: 'mysql://x@h/db', TOLLGATE_USER_TOKEN_SECRET: strong, SESSION_SECRET: strong } });
+    const ok = loadConfig({
+      env: { SQL_DSN: 'mysql://x@h/db', TOLLGATE_USER_TOKEN_SECRET: strong, SESSION_SECRET: strong },
+    });
     expect(ok.production).toBe(true);
   });
 
   it('reads config.yaml from --config, env wins, nested keys with __', () => {
     const dir = tmp();
     const file = join(dir, 'config.yaml');
-    writeFileSync(file, `relay_port: 4100\nchannel:\n  test_frequency: 5\nbatch_update_enabled: true\ndata_dir: ${dir}\n`);
-    const cfg = loadConfig({ argv: ['--config', file], env: { TOLLGATE_RELAY_PORT: '4200', TOLLGATE_CHANNEL__TEST_FREQUENCY: '7' } });
+    writeFileSync(
+      file,
+      `relay_port: 4100\nchannel:\n  test_frequency: 5\nbatch_update_enabled: true\ndata_dir: ${dir}\n`,
+    );
+    const cfg = loadConfig({
+      argv: ['--config', file],
+      env: { TOLLGATE_RELAY_PORT: '4200', TOLLGATE_CHANNEL__TEST_FREQUENCY: '7' },
+    });
     expect(cfg.relay_port).toBe(4200);
     expect(cfg.channel.test_frequency).toBe(7);
     expect(cfg.batch_update_enabled).toBe(true);
@@ -44,12 +54,16 @@ describe('loadConfig', () => {
 
   it('rejects invalid values and unknown keys with the field name', () => {
     const dir = tmp();
-    expect(() => loadConfig({ env: { TOLLGATE_DATA_DIR: dir, TOLLGATE_RELAY_PORT: 'abc' } })).toThrow(/relay_port/);
+    expect(() => loadConfig({ env: { TOLLGATE_DATA_DIR: dir, TOLLGATE_RELAY_PORT: 'abc' } })).toThrow(
+      /relay_port/,
+    );
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'relay_prot: 1\n');
     expect(() => loadConfig({ argv: ['--config', file] })).toThrow(ConfigError);
     expect(() => loadConfig({ argv: ['--config', file] })).toThrow(/relay_prot/);
-    expect(() => loadConfig({ argv: ['--config', join(dir, 'missing.yaml')] })).toThrow(/cannot read config file/);
+    expect(() => loadConfig({ argv: ['--config', join(dir, 'missing.yaml')] })).toThrow(
+      /cannot read config file/,
+    );
   });
 });
 

@@ -1,10 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
 const int = (min = 0) => z.coerce.number().int().min(min);
 
 /**
@@ -106,7 +109,12 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
         ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }
@@ -152,7 +160,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     }
     const parsed: unknown = parseYaml(text);
     if (parsed !== null && parsed !== undefined) {
-      if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: top level must be a mapping`);
+      if (typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new ConfigError(`${file}: top level must be a mapping`);
       fromFile = parsed as Record<string, unknown>;
     }
   }
@@ -172,8 +181,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   for (const field of ['user_token_secret', 'session_secret'] as const) {
     const v = cfg[field];
     if (production) {
-      if (!v) throw new ConfigError(`config: ${field} is required in production (set it in config.yaml or TOLLGATE_${field.toUpperCase()})`);
-      if (v.length < 32) throw new ConfigError(`config: ${field} must be at least 32 characters (it has ${v.length})`);
+      if (!v)
+        throw new ConfigError(
+          `config: ${field} is required in production (set it in config.yaml or TOLLGATE_${field.toUpperCase()})`,
+        );
+      if (v.length < 32)
+        throw new ConfigError(`config: ${field} must be at least 32 characters (it has ${v.length})`);
     } else if (v !== undefined && v.length < 32) {
       throw new ConfigError(`config: ${field} must be at least 32 characters (it has ${v.length})`);
     }

@@ -25,6 +25,9 @@ export function createLogger(cfg: Pick<Config, 'log_level' | 'log_dir'>, name: s
   mkdirSync(dir, { recursive: true });
   return pino(
     opts,
-    pino.multistream([{ stream: process.stdout }, { stream: pino.destination({ dest: join(dir, `${name}.log`), mkdir: true, sync: false }) }]),
+    pino.multistream([
+      { stream: process.stdout },
+      { stream: pino.destination({ dest: join(dir, `${name}.log`), mkdir: true, sync: false }) },
+    ]),
   );
 }

@@ -13,7 +13,10 @@ export function isWildcard(pattern: string): boolean {
 }
 
 /** Builds a pattern table; `merge` combines two values stored under the same pattern. */
-export function buildPatternTable<T>(entries: Iterable<[string, T]>, merge?: (a: T, b: T) => T): PatternTable<T> {
+export function buildPatternTable<T>(
+  entries: Iterable<[string, T]>,
+  merge?: (a: T, b: T) => T,
+): PatternTable<T> {
   const exact = new Map<string, T>();
   const wild = new Map<string, T>();
   for (const [pattern, value] of entries) {

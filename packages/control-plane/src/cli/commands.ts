@@ -2,7 +2,12 @@ import { parseArgs } from 'node:util';
 import { bumpConfigVersion } from '@tollgate/shared/config-bus.ts';
 import type { ControlPlaneDeps } from '../deps.ts';
 import { ServiceError } from '../errors.ts';
-import { createChannel, listChannels, setChannelStatus, updateChannel } from '../modules/channels/channels.service.ts';
+import {
+  createChannel,
+  listChannels,
+  setChannelStatus,
+  updateChannel,
+} from '../modules/channels/channels.service.ts';
 import { listPrices, setPrice } from '../modules/prices/prices.service.ts';
 import { createToken } from '../modules/tokens/tokens.service.ts';
 import { adjustBalance, createUser, generatePassword } from '../modules/users/users.service.ts';
@@ -16,8 +21,12 @@ interface Command {
 type Opt = { type: 'string' | 'boolean'; multiple?: boolean };
 
 function opts<T extends Record<string, Opt>>(argv: string[], spec: T) {
-  return parseArgs({ args: argv, allowPositionals: true, strict: false, options: { ...spec, json: { type: 'boolean' }, config: { type: 'string' } } })
-    .values as unknown as Record<keyof T, string | boolean | undefined>;
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { ...spec, json: { type: 'boolean' }, config: { type: 'string' } },
+  }).values as unknown as Record<keyof T, string | boolean | undefined>;
 }
 
 function need(v: string | boolean | undefined, flag: string): string {
@@ -31,7 +40,12 @@ const int = (v: string | boolean | undefined, flag: string): number | undefined 
   return n;
 };
 const list = (v: string | boolean | undefined) =>
-  typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 const mapping = (v: string | boolean | undefined) =>
   typeof v === 'string'
     ? Object.fromEntries(
@@ -40,7 +54,8 @@ const mapping = (v: string | boolean | undefined) =>
           .filter(Boolean)
           .map((pair) => {
             const [a, b] = pair.split('=');
-            if (!a || !b) throw new ServiceError('BAD_REQUEST', '--mapping takes alias=upstream pairs, comma-separated');
+            if (!a || !b)
+              throw new ServiceError('BAD_REQUEST', '--mapping takes alias=upstream pairs, comma-separated');
             return [a.trim(), b.trim()];
           }),
       )
@@ -48,7 +63,10 @@ const mapping = (v: string | boolean | undefined) =>
 
 async function userIdOf(deps: ControlPlaneDeps, ref: string): Promise<number> {
   const q = deps.db.db.selectFrom('users').select('id');
-  const row = await (/^\d+$/.test(ref) ? q.where('id', '=', Number(ref)) : q.where('email', '=', ref.toLowerCase())).executeTakeFirst();
+  const row = await (/^\d+$/.test(ref)
+    ? q.where('id', '=', Number(ref))
+    : q.where('email', '=', ref.toLowerCase())
+  ).executeTakeFirst();
   if (!row) throw new ServiceError('NOT_FOUND', `no user ${ref}`);
   return row.id;
 }
@@ -90,20 +108,33 @@ export const commands: Record<string, Command> = {
   'user create': {
     help: 'user create --email E [--password P] [--group G]',
     async run(deps, argv) {
-      const o = opts(argv, { email: { type: 'string' }, password: { type: 'string' }, group: { type: 'string' } });
+      const o = opts(argv, {
+        email: { type: 'string' },
+        password: { type: 'string' },
+        group: { type: 'string' },
+      });
       const password = typeof o.password === 'string' ? o.password : generatePassword();
       const user = await createUser(deps, {
         email: need(o.email, 'email'),
         password,
         group: typeof o.group === 'string' ? o.group : undefined,
       });
-      return { id: user.id, email: user.email, group: user.groupName, password: o.password ? undefined : password };
+      return {
+        id: user.id,
+        email: user.email,
+        group: user.groupName,
+        password: o.password ? undefined : password,
+      };
     },
   },
   'user topup': {
     help: 'user topup --user ID|EMAIL --amount UNITS [--reason TEXT]   credit (or, negative, debit) a balance',
     async run(deps, argv) {
-      const o = opts(argv, { user: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' } });
+      const o = opts(argv, {
+        user: { type: 'string' },
+        amount: { type: 'string' },
+        reason: { type: 'string' },
+      });
       const userId = await userIdOf(deps, need(o.user, 'user'));
       const amount = int(need(o.amount, 'amount'), 'amount')!;
       if (amount === 0) throw new ServiceError('BAD_REQUEST', '--amount must not be 0');
@@ -120,7 +151,12 @@ export const commands: Record<string, Command> = {
     help: 'channel create --name N --base-url URL --key K [--key K2] --models a,b,prefix* [--mapping alias=up] [--groups default] [--priority 0] [--weight 1] [--test-model M]',
     async run(deps, argv) {
       const o = opts(argv, channelFlags);
-      const raw = parseArgs({ args: argv, strict: false, allowPositionals: true, options: channelFlags }).values;
+      const raw = parseArgs({
+        args: argv,
+        strict: false,
+        allowPositionals: true,
+        options: channelFlags,
+      }).values;
       return createChannel(deps, {
         name: need(o.name, 'name'),
         baseUrl: need(o['base-url'], 'base-url'),
@@ -139,14 +175,22 @@ export const commands: Record<string, Command> = {
     run: (deps) => listChannels(deps),
     format: (r) =>
       (r as Awaited<ReturnType<typeof listChannels>>)
-        .map((c) => `${c.id}\t${c.status}\tp${c.priority} w${c.weight}\t${c.name}\t${c.baseUrl}\t${c.models.join(',')}`)
+        .map(
+          (c) =>
+            `${c.id}\t${c.status}\tp${c.priority} w${c.weight}\t${c.name}\t${c.baseUrl}\t${c.models.join(',')}`,
+        )
         .join('\n') || '(no channels)',
   },
   'channel update': {
     help: 'channel update --id ID [any channel create flag]',
     async run(deps, argv) {
       const o = opts(argv, channelFlags);
-      const raw = parseArgs({ args: argv, strict: false, allowPositionals: true, options: channelFlags }).values;
+      const raw = parseArgs({
+        args: argv,
+        strict: false,
+        allowPositionals: true,
+        options: channelFlags,
+      }).values;
       return updateChannel(deps, {
         id: int(need(o.id, 'id'), 'id')!,
         name: typeof o.name === 'string' ? o.name : undefined,
@@ -163,20 +207,33 @@ export const commands: Record<string, Command> = {
   },
   'channel disable': {
     help: 'channel disable --id ID',
-    run: (deps, argv) => setChannelStatus(deps, int(need(opts(argv, { id: { type: 'string' } }).id, 'id'), 'id')!, 'manual_disabled'),
+    run: (deps, argv) =>
+      setChannelStatus(
+        deps,
+        int(need(opts(argv, { id: { type: 'string' } }).id, 'id'), 'id')!,
+        'manual_disabled',
+      ),
   },
   'channel enable': {
     help: 'channel enable --id ID',
-    run: (deps, argv) => setChannelStatus(deps, int(need(opts(argv, { id: { type: 'string' } }).id, 'id'), 'id')!, 'enabled'),
+    run: (deps, argv) =>
+      setChannelStatus(deps, int(need(opts(argv, { id: { type: 'string' } }).id, 'id'), 'id')!, 'enabled'),
   },
   'token create': {
     help: 'token create --user ID|EMAIL --name N [--quota UNITS] [--models a,b*] [--expires ISO-DATE]   prints the key',
     async run(deps, argv) {
-      const o = opts(argv, { user: { type: 'string' }, name: { type: 'string' }, quota: { type: 'string' }, models: { type: 'string' }, expires: { type: 'string' } });
+      const o = opts(argv, {
+        user: { type: 'string' },
+        name: { type: 'string' },
+        quota: { type: 'string' },
+        models: { type: 'string' },
+        expires: { type: 'string' },
+      });
       const userId = await userIdOf(deps, need(o.user, 'user'));
       const quota = int(o.quota, 'quota');
       const expires = typeof o.expires === 'string' ? Date.parse(o.expires) : undefined;
-      if (expires !== undefined && Number.isNaN(expires)) throw new ServiceError('BAD_REQUEST', '--expires must be a date');
+      if (expires !== undefined && Number.isNaN(expires))
+        throw new ServiceError('BAD_REQUEST', '--expires must be a date');
       const r = await createToken(deps, userId, {
         name: need(o.name, 'name'),
         unlimitedQuota: quota === undefined,
@@ -212,13 +269,18 @@ export const commands: Record<string, Command> = {
     run: (deps) => listPrices(deps),
     format: (r) =>
       (r as Awaited<ReturnType<typeof listPrices>>)
-        .map((p) => `${p.model}\tin ${p.inputPrice}\tout ${p.outputPrice}${p.perCallPrice !== null ? `\tper call ${p.perCallPrice}` : ''}`)
+        .map(
+          (p) =>
+            `${p.model}\tin ${p.inputPrice}\tout ${p.outputPrice}${p.perCallPrice !== null ? `\tper call ${p.perCallPrice}` : ''}`,
+        )
         .join('\n') || '(no prices)',
   },
   'snapshot publish': {
     help: 'snapshot publish                tell every relay to reload its whole snapshot now',
     async run(deps) {
-      const version = await deps.db.db.transaction().execute((trx) => bumpConfigVersion(trx, [{ entity: 'all', id: '*', op: 'upsert' }]));
+      const version = await deps.db.db
+        .transaction()
+        .execute((trx) => bumpConfigVersion(trx, [{ entity: 'all', id: '*', op: 'upsert' }]));
       await deps.publisher.publish({ version, changes: [{ entity: 'all', id: '*', op: 'upsert' }] });
       return { version };
     },

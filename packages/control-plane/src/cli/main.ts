@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '@tollgate/shared/config.ts';
+import { type Config, ConfigError, loadConfig } from '@tollgate/shared/config.ts';
 import { migrateToLatest } from '@tollgate/shared/db/index.ts';
 import { createLogger } from '@tollgate/shared/logger.ts';
 import { closeControlPlaneDeps, createControlPlaneDeps } from '../deps.ts';
@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return cmd || values.help ? 0 : 2;
   }
-  let cfg;
+  let cfg: Config;
   try {
     cfg = loadConfig({ argv, env: process.env });
   } catch (err) {
@@ -34,7 +34,10 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const deps = createControlPlaneDeps({ ...cfg, log_level: 'warn' }, { logger: createLogger({ ...cfg, log_level: 'warn' }, 'cli') });
+  const deps = createControlPlaneDeps(
+    { ...cfg, log_level: 'warn' },
+    { logger: createLogger({ ...cfg, log_level: 'warn' }, 'cli') },
+  );
   try {
     await migrateToLatest(deps.db);
     const result = await commands[cmd]!.run(deps, argv);
@@ -55,7 +58,5 @@ async function main(argv: string[]): Promise<number> {
     await closeControlPlaneDeps(deps);
   }
 }
-
-
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
 import { bumpConfigVersion } from '@tollgate/shared/config-bus.ts';
 import type { Database } from '@tollgate/shared/db/index.ts';
 import type { ConfigChange, ConfigEntity, ConfigOp } from '@tollgate/shared/snapshot/types.ts';
+import type { Kysely, Transaction } from 'kysely';
 import type { ControlPlaneDeps } from '../deps.ts';
 
 export type Changed = (entity: ConfigEntity, id: string | number, op?: ConfigOp) => void;

@@ -1,7 +1,7 @@
-import { createMiddleware } from 'hono/factory';
 import { extractApiKey, hashApiKey, verifyApiKey } from '@tollgate/shared/api-key.ts';
-import { RelayError } from '../errors.ts';
+import { createMiddleware } from 'hono/factory';
 import type { RelayEnv } from '../env.ts';
+import { RelayError } from '../errors.ts';
 import type { SnapshotStore } from '../snapshot/store.ts';
 
 export interface AuthenticateOptions {

@@ -10,8 +10,16 @@ export function openAiBase(baseUrl: string): string {
 export const openAiCompatible: ProviderAdapter = {
   kind: 'openai-compatible',
   buildRequest({ channel, apiKey, path, body, contentType }) {
-    const headers: Record<string, string> = { authorization: `Bearer ${apiKey}`, accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${apiKey}`,
+      accept: 'application/json, text/event-stream',
+    };
     if (body !== undefined) headers['content-type'] = contentType ?? 'application/json';
-    return { url: openAiBase(channel.baseUrl) + path, method: body === undefined ? 'GET' : 'POST', headers, body };
+    return {
+      url: openAiBase(channel.baseUrl) + path,
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      body,
+    };
   },
 };

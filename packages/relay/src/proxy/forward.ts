@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, request, errors as undiciErrors } from 'undici';
 import type { UpstreamRequest } from '../providers/types.ts';
 
 export interface UpstreamClientOptions {
@@ -60,10 +60,17 @@ export function createUpstreamClient(o: UpstreamClientOptions): UpstreamClient {
 
 function classify(err: unknown, signal: AbortSignal): ForwardFailure['kind'] {
   if (signal.aborted) return 'aborted';
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return 'timeout';
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError)
+    return 'timeout';
   if (err instanceof undiciErrors.ConnectTimeoutError) return 'connect';
   const code = (err as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect';
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  )
+    return 'connect';
   return 'reset';
 }
 

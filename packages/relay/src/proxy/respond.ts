@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { type Usage, SseUsageTap } from './usage-tap.ts';
+import { SseUsageTap, type Usage } from './usage-tap.ts';
 
 /** Upstream headers worth passing to the client (no hop-by-hop, no upstream identifiers). */
 const passHeaders = ['content-type', 'openai-processing-ms', 'x-ratelimit-remaining-requests'] as const;

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { buildPatternTable } from '@tollgate/shared/model-match.ts';
 import { compileRoutes } from '@tollgate/shared/snapshot/routes.ts';
 import type { ChannelEntry, Snapshot } from '@tollgate/shared/snapshot/types.ts';
-import { buildPatternTable } from '@tollgate/shared/model-match.ts';
+import { describe, expect, it } from 'vitest';
 import { selectChannel } from './select-channel.ts';
 
 function channel(id: number, over: Partial<ChannelEntry> = {}): ChannelEntry {
@@ -63,7 +63,11 @@ describe('selectChannel', () => {
   });
 
   it('uses the highest priority tier first and drops a tier only when it is exhausted', () => {
-    const snap = snapshotOf([channel(1, { priority: 10 }), channel(2, { priority: 10 }), channel(3, { priority: 0 })]);
+    const snap = snapshotOf([
+      channel(1, { priority: 10 }),
+      channel(2, { priority: 10 }),
+      channel(3, { priority: 0 }),
+    ]);
     const exclude = new Set<number>();
     const first = selectChannel(snap, { group: 'default', model: 'gpt-4o', exclude })!;
     expect([1, 2]).toContain(first.id);
@@ -100,7 +104,9 @@ describe('selectChannel', () => {
     ]);
     expect(selectChannel(snap, { group: 'vip', model: 'gpt-4o' })?.id).toBe(1);
     expect(selectChannel(snap, { group: 'default', model: 'gpt-4o' })?.id).toBe(4);
-    expect(selectChannel(snap, { group: 'default', model: 'gpt-4o', isCoolingDown: (id) => id === 4 })).toBeUndefined();
+    expect(
+      selectChannel(snap, { group: 'default', model: 'gpt-4o', isCoolingDown: (id) => id === 4 }),
+    ).toBeUndefined();
     expect(selectChannel(snap, { group: 'nobody', model: 'gpt-4o' })).toBeUndefined();
   });
 
@@ -113,7 +119,8 @@ describe('selectChannel', () => {
     const snap = snapshotOf([channel(1, { weight: 0 }), channel(2, { weight: 0 })]);
     const seen = new Set<number>();
     const random = seeded(7);
-    for (let i = 0; i < 50; i++) seen.add(selectChannel(snap, { group: 'default', model: 'gpt-4o', random })!.id);
+    for (let i = 0; i < 50; i++)
+      seen.add(selectChannel(snap, { group: 'default', model: 'gpt-4o', random })!.id);
     expect([...seen].sort()).toEqual([1, 2]);
   });
 });

@@ -31,7 +31,8 @@ export function selectChannel(snapshot: Snapshot, input: SelectInput): ChannelEn
     let total = 0;
     for (const ch of tier.channels) {
       if (input.exclude?.has(ch.id) || input.isCoolingDown?.(ch.id, input.model)) continue;
-      (usable ??= []).push(ch);
+      usable ??= [];
+      usable.push(ch);
       total += Math.max(0, ch.weight);
     }
     if (!usable) continue;

@@ -4,14 +4,20 @@ import { SseUsageTap } from './usage-tap.ts';
 
 const event = (obj: unknown) => `data: ${JSON.stringify(obj)}\n\n`;
 const chunk = (text: string) => event({ choices: [{ index: 0, delta: { content: text } }], usage: null });
-const usageChunk = event({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 2 } } });
+const usageChunk = event({
+  choices: [],
+  usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 2 } },
+});
 
 async function run(parts: string[], strip: boolean) {
   const tap = new SseUsageTap({ stripUsageChunk: strip });
   const out: string[] = [];
   tap.on('data', (b: Buffer) => out.push(b.toString()));
   await new Promise<void>((resolve, reject) => {
-    Readable.from(parts.map((p) => Buffer.from(p))).pipe(tap).on('end', resolve).on('error', reject);
+    Readable.from(parts.map((p) => Buffer.from(p)))
+      .pipe(tap)
+      .on('end', resolve)
+      .on('error', reject);
   });
   return { text: out.join(''), tap };
 }
@@ -22,7 +28,7 @@ describe('SseUsageTap', () => {
   it('reads usage and strips the usage-only chunk when the client did not ask for it', async () => {
     const { text, tap } = await run(stream, true);
     expect(tap.usage).toEqual({ promptTokens: 7, completionTokens: 3, cachedTokens: 2 });
-    expect(text).toBe(chunk('a') + chunk('b') + 'data: [DONE]\n\n');
+    expect(text).toBe(`${chunk('a') + chunk('b')}data: [DONE]\n\n`);
   });
 
   it('keeps the usage chunk when asked for', async () => {
@@ -36,7 +42,7 @@ describe('SseUsageTap', () => {
     for (let i = 0; i < whole.length; i += 7) parts.push(whole.slice(i, i + 7));
     const { text, tap } = await run(parts, true);
     expect(tap.usage?.completionTokens).toBe(3);
-    expect(text).toBe(chunk('a') + chunk('b') + 'data: [DONE]\n\n');
+    expect(text).toBe(`${chunk('a') + chunk('b')}data: [DONE]\n\n`);
   });
 
   it('reads Responses API usage from response.completed', async () => {

@@ -15,7 +15,9 @@ export function usageFrom(obj: unknown): Usage | undefined {
   const u = (obj as { usage?: Record<string, unknown> } | null)?.usage;
   if (!u || typeof u !== 'object') return undefined;
   const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  const details = (u.prompt_tokens_details ?? u.input_tokens_details) as { cached_tokens?: unknown } | undefined;
+  const details = (u.prompt_tokens_details ?? u.input_tokens_details) as
+    | { cached_tokens?: unknown }
+    | undefined;
   return {
     promptTokens: n(u.prompt_tokens ?? u.input_tokens),
     completionTokens: n(u.completion_tokens ?? u.output_tokens),
@@ -44,14 +46,16 @@ export class SseUsageTap extends Transform {
     const end = buf.lastIndexOf(DELIM);
     if (end < 0) {
       this.tail = buf;
-      return cb();
+      cb();
+      return;
     }
     const complete = buf.subarray(0, end + 2);
     this.tail = end + 2 < buf.length ? buf.subarray(end + 2) : undefined;
     if (complete.indexOf(USAGE_MARK) < 0) {
       this.events++;
       this.push(complete);
-      return cb();
+      cb();
+      return;
     }
     this.push(this.filterEvents(complete));
     cb();
@@ -82,7 +86,9 @@ export class SseUsageTap extends Transform {
       } catch {
         parsed = undefined;
       }
-      const usage = parsed ? usageFrom(parsed) ?? usageFrom((parsed as { response?: unknown }).response) : undefined;
+      const usage = parsed
+        ? (usageFrom(parsed) ?? usageFrom((parsed as { response?: unknown }).response))
+        : undefined;
       if (usage) this.usage = usage;
       const usageOnly = Array.isArray(parsed?.choices) && parsed.choices.length === 0;
       if (!(this.stripUsageChunk && usageOnly)) out.push(event);

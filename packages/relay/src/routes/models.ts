@@ -1,5 +1,5 @@
-import { Hono } from 'hono';
 import { matchesAny } from '@tollgate/shared/model-match.ts';
+import { Hono } from 'hono';
 import type { AuthContext, RelayEnv } from '../env.ts';
 import { RelayError } from '../errors.ts';
 import { routeTiers } from '../proxy/select-channel.ts';
@@ -23,7 +23,8 @@ export function modelsRoutes() {
     const auth = c.get('auth');
     const id = c.req.param('id');
     const allowed = !auth.token.models || matchesAny(auth.token.models, id);
-    if (!allowed || !routeTiers(auth.snapshot, auth.group, id)) throw new RelayError('model_not_found', { param: 'model' });
+    if (!allowed || !routeTiers(auth.snapshot, auth.group, id))
+      throw new RelayError('model_not_found', { param: 'model' });
     return c.json(modelObject(id));
   });
   return app;

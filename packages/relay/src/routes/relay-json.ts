@@ -1,14 +1,14 @@
-import type { Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { matchesAny } from '@tollgate/shared/model-match.ts';
 import type { ChannelEntry } from '@tollgate/shared/snapshot/types.ts';
-import { RelayError, errorBody } from '../errors.ts';
+import type { Context } from 'hono';
 import type { RelayEnv } from '../env.ts';
+import { errorBody, RelayError } from '../errors.ts';
+import { providerFor } from '../providers/registry.ts';
 import { readBody, type UpstreamClient } from '../proxy/forward.ts';
 import { clientHeaders, pipeSse, type StreamOutcome } from '../proxy/respond.ts';
 import { routeTiers, selectChannel } from '../proxy/select-channel.ts';
-import { usageFrom, type Usage } from '../proxy/usage-tap.ts';
-import { providerFor } from '../providers/registry.ts';
+import { type Usage, usageFrom } from '../proxy/usage-tap.ts';
 
 export interface RelayJsonDeps {
   upstream: UpstreamClient;
@@ -75,12 +75,18 @@ export function relayJson(path: string, deps: RelayJsonDeps) {
     const body = await readJson(c);
     const model = body.model;
     if (typeof model !== 'string' || model.length === 0) {
-      throw new RelayError('invalid_request', { message: 'you must provide a model parameter', param: 'model' });
+      throw new RelayError('invalid_request', {
+        message: 'you must provide a model parameter',
+        param: 'model',
+      });
     }
-    if (auth.token.models && !matchesAny(auth.token.models, model)) throw new RelayError('model_not_allowed', { param: 'model' });
-    if (!routeTiers(auth.snapshot, auth.group, model)) throw new RelayError('model_not_found', { param: 'model' });
+    if (auth.token.models && !matchesAny(auth.token.models, model))
+      throw new RelayError('model_not_allowed', { param: 'model' });
+    if (!routeTiers(auth.snapshot, auth.group, model))
+      throw new RelayError('model_not_found', { param: 'model' });
     const stream = body.stream === true;
-    const clientWantsUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    const clientWantsUsage =
+      (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
     const started = c.get('startedAt');
     const tried: number[] = [];
     const exclude = new Set<number>();
@@ -107,7 +113,11 @@ export function relayJson(path: string, deps: RelayJsonDeps) {
       });
 
     for (let attempt = 0; attempt < deps.maxAttempts && performance.now() < deadline; attempt++) {
-      const channel: ChannelEntry | undefined = selectChannel(auth.snapshot, { group: auth.group, model, exclude });
+      const channel: ChannelEntry | undefined = selectChannel(auth.snapshot, {
+        group: auth.group,
+        model,
+        exclude,
+      });
       if (!channel) break;
       const adapter = providerFor(channel.type);
       exclude.add(channel.id);
@@ -115,19 +125,26 @@ export function relayJson(path: string, deps: RelayJsonDeps) {
       if (!adapter || channel.keys.length === 0) continue;
       const upstreamModel = channel.modelMapping[model] ?? model;
       const outBody: Json = { ...body, model: upstreamModel };
-      if (stream) outBody.stream_options = { ...(body.stream_options as Json | undefined), include_usage: true };
+      if (stream)
+        outBody.stream_options = { ...(body.stream_options as Json | undefined), include_usage: true };
       const apiKey = channel.keys[Math.floor(Math.random() * channel.keys.length)]!;
       const req = adapter.buildRequest({ channel, apiKey, path, body: JSON.stringify(outBody) });
       const result = await deps.upstream.send(req, controller.signal);
       if (!result.ok) {
-        lastError = new RelayError(result.failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error', {
-          cause: result.failure.cause,
-        });
+        lastError = new RelayError(
+          result.failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error',
+          {
+            cause: result.failure.cause,
+          },
+        );
         continue;
       }
       const res = result.res;
       if (res.status >= 400) {
-        const text = await readBody(res.body).then((b) => b.toString('utf8'), () => '');
+        const text = await readBody(res.body).then(
+          (b) => b.toString('utf8'),
+          () => '',
+        );
         if (retryableStatus(res.status)) {
           lastError = new RelayError('upstream_error');
           continue;
@@ -155,7 +172,11 @@ export function relayJson(path: string, deps: RelayJsonDeps) {
         });
         finish({
           status: outcome.completed ? res.status : outcome.clientAborted ? 499 : 502,
-          errorCode: outcome.completed ? undefined : outcome.clientAborted ? 'client_aborted' : 'upstream_error',
+          errorCode: outcome.completed
+            ? undefined
+            : outcome.clientAborted
+              ? 'client_aborted'
+              : 'upstream_error',
           channelId: channel.id,
           upstreamModel,
           usage: outcome.usage,
@@ -179,7 +200,10 @@ export function relayJson(path: string, deps: RelayJsonDeps) {
         continue;
       }
       finish({ status: res.status, channelId: channel.id, upstreamModel, usage: usageFrom(parsed) });
-      return new Response(new Uint8Array(raw), { status: res.status, headers: { ...headers, 'content-type': 'application/json' } });
+      return new Response(new Uint8Array(raw), {
+        status: res.status,
+        headers: { ...headers, 'content-type': 'application/json' },
+      });
     }
     finish({ status: lastError.status, errorCode: lastError.code });
     throw lastError;

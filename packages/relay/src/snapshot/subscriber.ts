@@ -1,9 +1,14 @@
-import type { Redis } from 'ioredis';
 import { CONFIG_CHANNEL, parseConfigMessage } from '@tollgate/shared/config-bus.ts';
 import type { Db } from '@tollgate/shared/db/index.ts';
 import type { Logger } from '@tollgate/shared/logger.ts';
 import type { SecretBox } from '@tollgate/shared/secret-box.ts';
-import { applyChanges, loadFullSnapshot, readChangesSince, readVersion } from '@tollgate/shared/snapshot/load.ts';
+import {
+  applyChanges,
+  loadFullSnapshot,
+  readChangesSince,
+  readVersion,
+} from '@tollgate/shared/snapshot/load.ts';
+import type { Redis } from 'ioredis';
 import type { SnapshotStore } from './store.ts';
 
 export interface SnapshotSyncOptions {
@@ -41,7 +46,10 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
   async function full(): Promise<void> {
     const snap = await loadFullSnapshot(o.db, o.channelBox);
     o.store.replace(snap);
-    o.logger.info({ version: snap.version, tokens: snap.tokensByHash.size, channels: snap.config.channels.size }, 'snapshot loaded');
+    o.logger.info(
+      { version: snap.version, tokens: snap.tokensByHash.size, channels: snap.config.channels.size },
+      'snapshot loaded',
+    );
   }
 
   async function catchUp(): Promise<void> {
@@ -51,7 +59,12 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
     if (latest <= cur.version) return;
     const batches = await readChangesSince(o.db, cur.version);
     const needsFull = batches.some((b) => b.changes.some((ch) => ch.entity === 'all'));
-    if (needsFull || batches.length === 0 || batches[0]!.version !== cur.version + 1 || batches.at(-1)!.version < latest) {
+    if (
+      needsFull ||
+      batches.length === 0 ||
+      batches[0]!.version !== cur.version + 1 ||
+      batches.at(-1)!.version < latest
+    ) {
       o.logger.info({ from: cur.version, to: latest }, 'snapshot gap: full reload');
       return full();
     }
@@ -112,7 +125,10 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
           void sync();
         });
         redis.on('ready', () => {
-          void redis.subscribe(CONFIG_CHANNEL).then(() => sync()).catch(() => undefined);
+          void redis
+            .subscribe(CONFIG_CHANNEL)
+            .then(() => sync())
+            .catch(() => undefined);
         });
         if (redis.status === 'ready') await redis.subscribe(CONFIG_CHANNEL);
         schedule(o.checkMs ?? 30_000);

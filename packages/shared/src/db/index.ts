@@ -1,7 +1,7 @@
+import { migrations } from '@tollgate/migrations';
 import { CamelCasePlugin, Kysely, MysqlDialect, SqliteDialect, sql } from 'kysely';
 import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
 import { createPool } from 'mysql2';
-import { migrations } from '@tollgate/migrations';
 import { type Config, sqlitePath } from '../config.ts';
 import { openNodeSqlite } from './node-sqlite.ts';
 import type { Database } from './types.ts';
@@ -30,7 +30,10 @@ export function createDb(cfg: Pick<Config, 'sql_dsn' | 'data_dir'>, opts: { pool
       charset: 'utf8mb4',
       enableKeepAlive: true,
     });
-    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }), plugins: [new CamelCasePlugin()] });
+    const db = new Kysely<Database>({
+      dialect: new MysqlDialect({ pool }),
+      plugins: [new CamelCasePlugin()],
+    });
     return { kind: 'mysql', db, close: () => db.destroy() };
   }
   return createSqliteDb(sqlitePath(cfg));
@@ -78,7 +81,7 @@ export function isUniqueViolation(err: unknown): boolean {
   return (
     e.code === 'ER_DUP_ENTRY' ||
     e.errno === 1062 ||
-    e.code === 'ERR_SQLITE_ERROR' && /UNIQUE constraint failed/.test(e.message ?? '') ||
+    (e.code === 'ERR_SQLITE_ERROR' && /UNIQUE constraint failed/.test(e.message ?? '')) ||
     /UNIQUE constraint failed/.test(e.message ?? '')
   );
 }

@@ -4,7 +4,16 @@ import type { ChannelRow, TokenRow } from '../db/types.ts';
 import { buildPatternTable } from '../model-match.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { compileRoutes } from './routes.ts';
-import type { ChannelEntry, ConfigChange, ConfigPart, GroupEntry, PriceEntry, Snapshot, TokenEntry, UserEntry } from './types.ts';
+import type {
+  ChannelEntry,
+  ConfigChange,
+  ConfigPart,
+  GroupEntry,
+  PriceEntry,
+  Snapshot,
+  TokenEntry,
+  UserEntry,
+} from './types.ts';
 
 const stringList = z.array(z.string());
 const stringMap = z.record(z.string(), z.string());
@@ -65,13 +74,18 @@ const channelColumns = [
   'status',
 ] as const;
 
-export function toChannelEntry(r: Pick<ChannelRow, (typeof channelColumns)[number]>, box: SecretBox): ChannelEntry {
+export function toChannelEntry(
+  r: Pick<ChannelRow, (typeof channelColumns)[number]>,
+  box: SecretBox,
+): ChannelEntry {
   return {
     id: r.id,
     name: r.name,
     type: r.type,
     baseUrl: r.baseUrl,
-    keys: (parseJsonColumn(stringList, r.keysEncrypted, 'channels.keys_encrypted') ?? []).map((k) => box.decrypt(k)),
+    keys: (parseJsonColumn(stringList, r.keysEncrypted, 'channels.keys_encrypted') ?? []).map((k) =>
+      box.decrypt(k),
+    ),
     models: parseJsonColumn(stringList, r.models, 'channels.models') ?? [],
     modelMapping: parseJsonColumn(stringMap, r.modelMapping, 'channels.model_mapping') ?? {},
     groups: parseJsonColumn(stringList, r.groups, 'channels.groups') ?? [],
@@ -102,9 +116,14 @@ export async function loadConfigPart(handle: Db, channelBox: SecretBox): Promise
       .execute(),
     db.selectFrom('settings').select(['key', 'value']).execute(),
   ]);
-  const channels = new Map<number, ChannelEntry>(channelRows.map((r) => [r.id, toChannelEntry(r, channelBox)]));
+  const channels = new Map<number, ChannelEntry>(
+    channelRows.map((r) => [r.id, toChannelEntry(r, channelBox)]),
+  );
   const groups = new Map<string, GroupEntry>(
-    groupRows.map((g) => [g.name, { name: g.name, multiplierPpm: Number(g.multiplierPpm), rpmLimit: g.rpmLimit, tpmLimit: g.tpmLimit }]),
+    groupRows.map((g) => [
+      g.name,
+      { name: g.name, multiplierPpm: Number(g.multiplierPpm), rpmLimit: g.rpmLimit, tpmLimit: g.tpmLimit },
+    ]),
   );
   const prices = buildPatternTable<PriceEntry>(priceRows.map((p) => [p.model, { ...p }]));
   const settings: Record<string, unknown> = {};
@@ -113,7 +132,11 @@ export async function loadConfigPart(handle: Db, channelBox: SecretBox): Promise
 }
 
 async function readVersion(handle: Db): Promise<number> {
-  const row = await handle.db.selectFrom('configVersion').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+  const row = await handle.db
+    .selectFrom('configVersion')
+    .select('version')
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
   return Number(row.version);
 }
 
@@ -134,7 +157,9 @@ export async function loadFullSnapshot(handle: Db, channelBox: SecretBox): Promi
     tokensByHash.set(r.keyHash, toTokenEntry(r));
     tokenHashById.set(r.id, r.keyHash);
   }
-  const users = new Map<number, UserEntry>(userRows.map((u) => [u.id, { id: u.id, status: u.status, group: u.groupName }]));
+  const users = new Map<number, UserEntry>(
+    userRows.map((u) => [u.id, { id: u.id, status: u.status, group: u.groupName }]),
+  );
   return { version, loadedAt: Date.now(), tokensByHash, tokenHashById, users, config };
 }
 
@@ -177,7 +202,11 @@ export async function applyChanges(
   }
   let { tokensByHash, tokenHashById, users, config } = base;
   if (tokenIds.size > 0) {
-    const rows = await handle.db.selectFrom('tokens').select(tokenColumns).where('id', 'in', [...tokenIds]).execute();
+    const rows = await handle.db
+      .selectFrom('tokens')
+      .select(tokenColumns)
+      .where('id', 'in', [...tokenIds])
+      .execute();
     tokensByHash = new Map(tokensByHash);
     tokenHashById = new Map(tokenHashById);
     for (const id of tokenIds) {

@@ -12,7 +12,10 @@ export function compileRoutes(channels: Iterable<ChannelEntry>): RoutingTable {
     const names = new Set([...ch.models, ...Object.keys(ch.modelMapping)]);
     for (const group of ch.groups) {
       let models = byGroup.get(group);
-      if (!models) byGroup.set(group, (models = new Map()));
+      if (!models) {
+        models = new Map();
+        byGroup.set(group, models);
+      }
       for (const m of names) {
         const list = models.get(m);
         if (list) list.push(ch);
@@ -38,6 +41,10 @@ function toTiers(channels: ChannelEntry[]): Tier[] {
     .sort((a, b) => b[0] - a[0])
     .map(([priority, chs]) => {
       const sorted = chs.sort((a, b) => a.id - b.id);
-      return { priority, channels: sorted, totalWeight: sorted.reduce((s, c) => s + Math.max(0, c.weight), 0) };
+      return {
+        priority,
+        channels: sorted,
+        totalWeight: sorted.reduce((s, c) => s + Math.max(0, c.weight), 0),
+      };
     });
 }

@@ -1,5 +1,5 @@
-import type { PatternTable } from '../model-match.ts';
 import type { ChannelStatus, TokenStatus, UserStatus } from '../db/types.ts';
+import type { PatternTable } from '../model-match.ts';
 
 /** What a relay needs to know about a key to authorise a request (no secrets). */
 export interface TokenEntry {

@@ -52,7 +52,10 @@ describe.each(['embedded', 'production'] as const)('foundation end to end (%s)',
     let completion: OpenAI.Chat.Completions.ChatCompletion | undefined;
     while (!completion) {
       try {
-        completion = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }] });
+        completion = await openai.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'hello' }],
+        });
       } catch (err) {
         if (Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 50));
@@ -80,10 +83,16 @@ describe.each(['embedded', 'production'] as const)('foundation end to end (%s)',
     expect(chunks).toBeGreaterThan(3);
     expect(text.trim().length).toBeGreaterThan(0);
     // the relay asked the upstream for usage but strips the usage chunk the client did not ask for
-    expect((upstream.requests.at(-1)!.body as { stream_options?: { include_usage?: boolean } }).stream_options?.include_usage).toBe(true);
+    expect(
+      (upstream.requests.at(-1)!.body as { stream_options?: { include_usage?: boolean } }).stream_options
+        ?.include_usage,
+    ).toBe(true);
     expect(usageChunks).toBe(0);
 
-    const mapped = await openai.chat.completions.create({ model: 'alias-model', messages: [{ role: 'user', content: 'x' }] });
+    const mapped = await openai.chat.completions.create({
+      model: 'alias-model',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(mapped.choices.length).toBe(1);
     expect(upstream.requests.at(-1)!.model).toBe('gpt-4o');
 
@@ -95,7 +104,10 @@ describe.each(['embedded', 'production'] as const)('foundation end to end (%s)',
     let refused: unknown;
     while (!refused && Date.now() - disabledAt < 1000) {
       try {
-        await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+        await openai.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'hi' }],
+        });
         await new Promise((r) => setTimeout(r, 25));
       } catch (err) {
         refused = err;
@@ -110,9 +122,11 @@ describe.each(['embedded', 'production'] as const)('foundation end to end (%s)',
   });
 
   it('rejects forged, unknown and missing keys with OpenAI-style 401s', async () => {
-    for (const apiKey of ['sk-1' + 'A'.repeat(44), 'sk-nonsense', 'x']) {
+    for (const apiKey of [`sk-1${'A'.repeat(44)}`, 'sk-nonsense', 'x']) {
       const openai = new OpenAI({ apiKey, baseURL: `${stack.relayUrl}/v1`, maxRetries: 0 });
-      const err = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }).catch((e: unknown) => e);
+      const err = await openai.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [] })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
       expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('invalid_api_key');
     }
@@ -125,9 +139,15 @@ describe.each(['embedded', 'production'] as const)('foundation end to end (%s)',
 
   it('a key reset stops the old key on the relay within a second', async () => {
     const user = siteClient(stack.siteUrl);
-    await user.auth.register.mutate({ email: `reset-${Date.now()}@example.com`, password: 'correct horse battery' });
+    await user.auth.register.mutate({
+      email: `reset-${Date.now()}@example.com`,
+      password: 'correct horse battery',
+    });
     const { key, token } = await user.tokens.create.mutate({ name: 'rotating' });
-    const call = (k: string) => fetch(`${stack.relayUrl}/v1/models`, { headers: { authorization: `Bearer ${k}` } }).then((r) => r.status);
+    const call = (k: string) =>
+      fetch(`${stack.relayUrl}/v1/models`, { headers: { authorization: `Bearer ${k}` } }).then(
+        (r) => r.status,
+      );
     const until = async (k: string, status: number) => {
       const start = Date.now();
       while (Date.now() - start < 1000) {

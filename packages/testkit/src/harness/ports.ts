@@ -13,7 +13,10 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `url` until it answers with `status` (default 200) or `timeoutMs` passes. */
-export async function waitForHttp(url: string, opts: { status?: number; timeoutMs?: number } = {}): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  opts: { status?: number; timeoutMs?: number } = {},
+): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   let last = '';
   while (Date.now() < deadline) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createDb } from '@tollgate/shared/db/index.ts';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createDb } from '@tollgate/shared/db/index.ts';
 
 /** Where the shared MariaDB and Redis of the test machine are (overridable, never skipped). */
 export const testMysqlUrl = process.env.TOLLGATE_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -15,7 +15,9 @@ export async function createTestDatabase(): Promise<{ dsn: string; name: string;
     await sql`create database ${sql.raw(name)} character set utf8mb4 collate utf8mb4_bin`.execute(admin.db);
   } catch (err) {
     await admin.close();
-    throw new Error(`cannot create a test database on ${testMysqlUrl}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot create a test database on ${testMysqlUrl}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   await admin.close();
   const u = new URL(testMysqlUrl);

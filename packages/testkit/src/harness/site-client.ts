@@ -1,5 +1,5 @@
-import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '@tollgate/control-plane';
+import { createTRPCClient, httpLink } from '@trpc/client';
 
 /**
  * A tRPC client for the site that keeps its own session cookie, like one browser. `csrf` sends the

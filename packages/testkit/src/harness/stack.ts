@@ -21,7 +21,11 @@ export interface ManagedProcess {
 
 /** Spawns a Node process with the test's environment and keeps its output. */
 export function spawnNode(name: string, args: string[], env: Record<string, string>): ManagedProcess {
-  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (b: Buffer) => {
     out += b.toString();
@@ -65,9 +69,13 @@ export interface Stack {
  * `production` on a fresh MariaDB database and the shared Redis.
  */
 export async function startStack(mode: StackMode, extraEnv: Record<string, string> = {}): Promise<Stack> {
-  if (!existsSync(siteEntry)) throw new Error(`the site is not built (${siteEntry}); run pnpm test, which builds it`);
+  if (!existsSync(siteEntry))
+    throw new Error(`the site is not built (${siteEntry}); run pnpm test, which builds it`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
-  const admin = { email: `admin-${randomBytes(4).toString('hex')}@example.com`, password: randomBytes(12).toString('base64url') };
+  const admin = {
+    email: `admin-${randomBytes(4).toString('hex')}@example.com`,
+    password: randomBytes(12).toString('base64url'),
+  };
   const env: Record<string, string> = {
     TOLLGATE_DATA_DIR: dataDir,
     TOLLGATE_USER_TOKEN_SECRET: randomBytes(32).toString('base64url'),
@@ -91,11 +99,19 @@ export async function startStack(mode: StackMode, extraEnv: Record<string, strin
   await handle.close();
 
   const sitePort = await freePort();
-  const site = spawnNode('site', [siteEntry], { ...env, PORT: String(sitePort), HOST: '127.0.0.1', TOLLGATE_SITE_PORT: String(sitePort) });
+  const site = spawnNode('site', [siteEntry], {
+    ...env,
+    PORT: String(sitePort),
+    HOST: '127.0.0.1',
+    TOLLGATE_SITE_PORT: String(sitePort),
+  });
   const relays: ManagedProcess[] = [];
   const addRelay = async () => {
     const port = await freePort();
-    const p = spawnNode(`relay-${relays.length + 1}`, [relayEntry], { ...env, TOLLGATE_RELAY_PORT: String(port) });
+    const p = spawnNode(`relay-${relays.length + 1}`, [relayEntry], {
+      ...env,
+      TOLLGATE_RELAY_PORT: String(port),
+    });
     relays.push(p);
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/readyz`).catch((err) => {

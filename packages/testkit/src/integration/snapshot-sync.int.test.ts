@@ -1,19 +1,22 @@
-import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createControlPlaneDeps, type ControlPlaneDeps } from '@tollgate/control-plane';
-import { createChannel, setChannelStatus } from '@tollgate/control-plane/modules/channels/channels.service.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ControlPlaneDeps, createControlPlaneDeps } from '@tollgate/control-plane';
+import {
+  createChannel,
+  setChannelStatus,
+} from '@tollgate/control-plane/modules/channels/channels.service.ts';
 import { createToken } from '@tollgate/control-plane/modules/tokens/tokens.service.ts';
 import { createUser } from '@tollgate/control-plane/modules/users/users.service.ts';
 import { createSnapshotStore } from '@tollgate/relay/snapshot/store.ts';
 import { createSnapshotSync, type SnapshotSync } from '@tollgate/relay/snapshot/subscriber.ts';
 import { hashApiKey } from '@tollgate/shared/api-key.ts';
-import { bumpConfigVersion } from '@tollgate/shared/config-bus.ts';
 import { loadConfig } from '@tollgate/shared/config.ts';
+import { bumpConfigVersion } from '@tollgate/shared/config-bus.ts';
 import { createDb, migrateToLatest } from '@tollgate/shared/db/index.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testRedisUrl } from '../harness/services.ts';
 
 const secret = 's'.repeat(40);
@@ -35,7 +38,11 @@ describe.each(['sqlite', 'mysql+redis'] as const)('snapshot sync (%s)', (kind) =
   const store = createSnapshotStore();
 
   beforeAll(async () => {
-    const overrides: Record<string, unknown> = { user_token_secret: secret, session_secret: secret, log_level: 'silent' };
+    const overrides: Record<string, unknown> = {
+      user_token_secret: secret,
+      session_secret: secret,
+      log_level: 'silent',
+    };
     if (kind === 'mysql+redis') {
       const db = await createTestDatabase();
       drop = db.drop;
@@ -76,7 +83,12 @@ describe.each(['sqlite', 'mysql+redis'] as const)('snapshot sync (%s)', (kind) =
     expect(store.current()!.users.get(user.id)?.status).toBe('active');
     const tokensMap = store.current()!.tokensByHash;
 
-    const ch = await createChannel(deps, { name: 'c', baseUrl: 'http://127.0.0.1:9', keys: ['up-key-1'], models: ['m1'] });
+    const ch = await createChannel(deps, {
+      name: 'c',
+      baseUrl: 'http://127.0.0.1:9',
+      keys: ['up-key-1'],
+      models: ['m1'],
+    });
     await waitFor(() => store.current()?.config.channels.get(ch.id)?.keys[0] === 'up-key-1');
     // a channel change does not rebuild the token map
     expect(store.current()!.tokensByHash).toBe(tokensMap);
@@ -97,11 +109,22 @@ describe.each(['sqlite', 'mysql+redis'] as const)('snapshot sync (%s)', (kind) =
     await deps.db.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('tokens')
-        .values({ userId: user.id, name: 'lost', keyHash: 'f'.repeat(64), keyEncrypted: 'x', keyMask: 'x', createdAt: now, updatedAt: now })
+        .values({
+          userId: user.id,
+          name: 'lost',
+          keyHash: 'f'.repeat(64),
+          keyEncrypted: 'x',
+          keyMask: 'x',
+          createdAt: now,
+          updatedAt: now,
+        })
         .execute();
       await bumpConfigVersion(trx, [{ entity: 'setting', id: 'a', op: 'upsert' }]);
       await bumpConfigVersion(trx, [{ entity: 'setting', id: 'b', op: 'upsert' }]);
-      await trx.deleteFrom('configChanges').where('version', '>', before + 1).execute();
+      await trx
+        .deleteFrom('configChanges')
+        .where('version', '>', before + 1)
+        .execute();
     });
     await sync.sync();
     await waitFor(() => store.current()!.tokensByHash.has('f'.repeat(64)));

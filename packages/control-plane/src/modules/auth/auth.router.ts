@@ -10,7 +10,13 @@ export const authRouter = router({
   /** The signed-in user, or null. */
   me: publicProcedure.query(({ ctx }) =>
     ctx.user
-      ? { id: ctx.user.id, email: ctx.user.email, displayName: ctx.user.displayName, role: ctx.user.role, group: ctx.user.groupName }
+      ? {
+          id: ctx.user.id,
+          email: ctx.user.email,
+          displayName: ctx.user.displayName,
+          role: ctx.user.role,
+          group: ctx.user.groupName,
+        }
       : null,
   ),
   login: publicProcedure.input(credentials).mutation(async ({ ctx, input }) => {
@@ -19,7 +25,13 @@ export const authRouter = router({
     return { userId: s.userId, role: s.role };
   }),
   register: publicProcedure
-    .input(z.object({ email: emailSchema, password: passwordSchema, displayName: z.string().trim().max(100).optional() }))
+    .input(
+      z.object({
+        email: emailSchema,
+        password: passwordSchema,
+        displayName: z.string().trim().max(100).optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const s = await register(ctx.deps, input, { ip: ctx.ip, userAgent: ctx.userAgent });
       ctx.resHeaders.append('set-cookie', sessionCookie(s.token, s.expiresAt - ctx.deps.now(), ctx.secure));

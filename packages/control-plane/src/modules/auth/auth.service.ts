@@ -8,7 +8,11 @@ import { createSession } from './sessions.ts';
 type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now'>;
 
 /** Signs in with e-mail + password; the same error for an unknown e-mail and a wrong password. */
-export async function login(deps: Deps, input: { email: string; password: string }, meta: { ip?: string; userAgent?: string }) {
+export async function login(
+  deps: Deps,
+  input: { email: string; password: string },
+  meta: { ip?: string; userAgent?: string },
+) {
   const user = await findUserByEmail(deps.db.db, input.email.trim().toLowerCase());
   const ok = await verifyPassword(input.password, user?.passwordHash ?? dummyHash);
   if (!user || !ok) throw new ServiceError('UNAUTHORIZED', 'wrong e-mail or password');

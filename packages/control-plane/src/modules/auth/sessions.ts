@@ -41,17 +41,35 @@ export async function createSession(
 }
 
 /** The active user of a session token, or undefined (expired, unknown, or the user is disabled). */
-export async function sessionUser(deps: Pick<ControlPlaneDeps, 'db' | 'now'>, token: string | undefined): Promise<SessionUser | undefined> {
+export async function sessionUser(
+  deps: Pick<ControlPlaneDeps, 'db' | 'now'>,
+  token: string | undefined,
+): Promise<SessionUser | undefined> {
   if (!token || token.length > 100) return undefined;
   const idHash = hash(token);
   const row = await deps.db.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.userId')
-    .select(['users.id', 'users.email', 'users.displayName', 'users.role', 'users.status', 'users.groupName', 'sessions.expiresAt'])
+    .select([
+      'users.id',
+      'users.email',
+      'users.displayName',
+      'users.role',
+      'users.status',
+      'users.groupName',
+      'sessions.expiresAt',
+    ])
     .where('sessions.idHash', '=', idHash)
     .executeTakeFirst();
   if (!row || row.expiresAt <= deps.now() || row.status !== 'active') return undefined;
-  return { id: row.id, email: row.email, displayName: row.displayName, role: row.role, groupName: row.groupName, sessionHash: idHash };
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.displayName,
+    role: row.role,
+    groupName: row.groupName,
+    sessionHash: idHash,
+  };
 }
 
 export async function deleteSession(deps: Pick<ControlPlaneDeps, 'db'>, sessionHash: string): Promise<void> {
@@ -60,7 +78,13 @@ export async function deleteSession(deps: Pick<ControlPlaneDeps, 'db'>, sessionH
 
 /** `Set-Cookie` for a session (HttpOnly, SameSite=Lax, Secure when served over TLS). */
 export function sessionCookie(token: string, maxAgeMs: number, secure: boolean): string {
-  const parts = [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(maxAgeMs / 1000)}`];
+  const parts = [
+    `${SESSION_COOKIE}=${token}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
+  ];
   if (secure) parts.push('Secure');
   return parts.join('; ');
 }

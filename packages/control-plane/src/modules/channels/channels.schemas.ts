@@ -1,7 +1,12 @@
-import { z } from 'zod';
 import { channelTypes } from '@tollgate/shared/channel-types.ts';
+import { z } from 'zod';
 
-const modelPattern = z.string().trim().min(1).max(128).regex(/^[^*\s]*\*?$/, 'a model name or a prefix ending in *');
+const modelPattern = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[^*\s]*\*?$/, 'a model name or a prefix ending in *');
 const groupName = z.string().trim().min(1).max(64);
 
 const channelFields = {

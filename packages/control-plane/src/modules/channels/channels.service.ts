@@ -1,9 +1,13 @@
-import type { z } from 'zod';
 import { insertedId } from '@tollgate/shared/db/index.ts';
+import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
-import { type CreateChannelInput, createChannelSchema, type updateChannelSchema } from './channels.schemas.ts';
+import {
+  type CreateChannelInput,
+  createChannelSchema,
+  type updateChannelSchema,
+} from './channels.schemas.ts';
 
 type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'channelBox'>;
 
@@ -49,7 +53,12 @@ export function maskSecret(key: string): string {
 }
 
 export async function listChannels(deps: Deps) {
-  const rows = await deps.db.db.selectFrom('channels').select(columns).orderBy('priority', 'desc').orderBy('id').execute();
+  const rows = await deps.db.db
+    .selectFrom('channels')
+    .select(columns)
+    .orderBy('priority', 'desc')
+    .orderBy('id')
+    .execute();
   return rows.map(present);
 }
 
@@ -112,7 +121,12 @@ export async function updateChannel(deps: Deps, input: z.output<typeof updateCha
 }
 
 /** Enables or manually disables a channel (auto-disable is the health rules' business). */
-export async function setChannelStatus(deps: Deps, id: number, status: 'enabled' | 'manual_disabled' | 'auto_disabled', reason?: string) {
+export async function setChannelStatus(
+  deps: Deps,
+  id: number,
+  status: 'enabled' | 'manual_disabled' | 'auto_disabled',
+  reason?: string,
+) {
   await configTx(deps, async (trx, changed) => {
     const res = await trx
       .updateTable('channels')

@@ -9,7 +9,12 @@ const units = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** A model's sell price in quota units per 1M tokens, or per call. */
 export const setPriceSchema = z.object({
-  model: z.string().trim().min(1).max(128).regex(/^[^*\s]*\*?$/, 'a model name or a prefix ending in *'),
+  model: z
+    .string()
+    .trim()
+    .min(1)
+    .max(128)
+    .regex(/^[^*\s]*\*?$/, 'a model name or a prefix ending in *'),
   inputPrice: units.default(0),
   cachedInputPrice: units.nullable().default(null),
   outputPrice: units.default(0),
@@ -42,15 +47,30 @@ export async function setPrice(deps: Deps, input: z.input<typeof setPriceSchema>
   const v = setPriceSchema.parse(input);
   const now = deps.now();
   await configTx(deps, async (trx, changed) => {
-    const existing = await trx.selectFrom('prices').select('id').where('model', '=', v.model).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('prices')
+      .select('id')
+      .where('model', '=', v.model)
+      .executeTakeFirst();
     if (existing) {
-      await trx.updateTable('prices').set({ ...v, source: 'admin', updatedAt: now }).where('id', '=', existing.id).execute();
+      await trx
+        .updateTable('prices')
+        .set({ ...v, source: 'admin', updatedAt: now })
+        .where('id', '=', existing.id)
+        .execute();
     } else {
-      await trx.insertInto('prices').values({ ...v, source: 'admin', createdAt: now, updatedAt: now }).execute();
+      await trx
+        .insertInto('prices')
+        .values({ ...v, source: 'admin', createdAt: now, updatedAt: now })
+        .execute();
     }
     changed('price', v.model);
   });
-  const row = await deps.db.db.selectFrom('prices').select(columns).where('model', '=', v.model).executeTakeFirst();
+  const row = await deps.db.db
+    .selectFrom('prices')
+    .select(columns)
+    .where('model', '=', v.model)
+    .executeTakeFirst();
   if (!row) throw new ServiceError('NOT_FOUND', 'price not found');
   return row;
 }

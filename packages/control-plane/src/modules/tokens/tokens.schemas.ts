@@ -6,9 +6,14 @@ export const tokenNameSchema = z
   .trim()
   .min(1, 'name is required')
   .max(64)
-  .regex(/^[\p{L}\p{N} _.\-]+$/u, 'letters, digits, space, _ . - only');
+  .regex(/^[\p{L}\p{N} _.-]+$/u, 'letters, digits, space, _ . - only');
 
-const modelPattern = z.string().trim().min(1).max(128).regex(/^[^*\s]*\*?$/, 'a model name or a prefix ending in *');
+const modelPattern = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[^*\s]*\*?$/, 'a model name or a prefix ending in *');
 
 /** An IPv4/IPv6 address or CIDR. */
 export const ipOrCidrSchema = z
@@ -54,4 +59,7 @@ export const updateTokenSchema = z.object({
 });
 
 export const tokenIdSchema = z.object({ id: z.number().int().positive() });
-export const tokenStatusSchema = z.object({ id: z.number().int().positive(), status: z.enum(['enabled', 'disabled']) });
+export const tokenStatusSchema = z.object({
+  id: z.number().int().positive(),
+  status: z.enum(['enabled', 'disabled']),
+});

@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import { generateApiKey, hashApiKey, maskApiKey } from '@tollgate/shared/api-key.ts';
 import { insertedId, isUniqueViolation } from '@tollgate/shared/db/index.ts';
+import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
@@ -30,7 +30,9 @@ const tokenColumns = [
 
 type Row = { models: string | null; allowedIps: string | null; unlimitedQuota: number };
 
-function present<T extends Row>(r: T): Omit<T, keyof Row> & { unlimitedQuota: boolean; models: string[] | null; allowedIps: string[] | null } {
+function present<T extends Row>(
+  r: T,
+): Omit<T, keyof Row> & { unlimitedQuota: boolean; models: string[] | null; allowedIps: string[] | null } {
   return {
     ...r,
     unlimitedQuota: Boolean(r.unlimitedQuota),
@@ -39,11 +41,17 @@ function present<T extends Row>(r: T): Omit<T, keyof Row> & { unlimitedQuota: bo
   };
 }
 
-const json = (v: string[] | null | undefined) => (v === undefined ? undefined : v === null || v.length === 0 ? null : JSON.stringify(v));
+const json = (v: string[] | null | undefined) =>
+  v === undefined ? undefined : v === null || v.length === 0 ? null : JSON.stringify(v);
 
 /** A user's own keys, newest first. */
 export async function listTokens(deps: Deps, userId: number) {
-  const rows = await deps.db.db.selectFrom('tokens').select(tokenColumns).where('userId', '=', userId).orderBy('id', 'desc').execute();
+  const rows = await deps.db.db
+    .selectFrom('tokens')
+    .select(tokenColumns)
+    .where('userId', '=', userId)
+    .orderBy('id', 'desc')
+    .execute();
   return rows.map(present);
 }
 
@@ -145,7 +153,11 @@ export async function resetToken(deps: Deps, userId: number, id: number) {
 
 export async function deleteToken(deps: Deps, userId: number, id: number) {
   await configTx(deps, async (trx, changed) => {
-    const res = await trx.deleteFrom('tokens').where('id', '=', id).where('userId', '=', userId).executeTakeFirst();
+    const res = await trx
+      .deleteFrom('tokens')
+      .where('id', '=', id)
+      .where('userId', '=', userId)
+      .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new ServiceError('NOT_FOUND', 'key not found');
     changed('token', id, 'delete');
   });

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { Database } from '@tollgate/shared/db/index.ts';
+import type { Kysely } from 'kysely';
 
 /** Columns of a user that may leave the server (never the password hash or TOTP secret). */
 export const publicUserColumns = [

@@ -3,7 +3,12 @@ import { z } from 'zod';
 export const emailSchema = z.string().trim().toLowerCase().email().max(255);
 export const passwordSchema = z.string().min(8, 'at least 8 characters').max(200);
 export const roleSchema = z.enum(['user', 'admin']);
-export const groupNameSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
+export const groupNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
 
 export const createUserSchema = z.object({
   email: emailSchema,
@@ -23,7 +28,10 @@ export const listUsersSchema = z.object({
 export const adjustBalanceSchema = z.object({
   userId: z.number().int().positive(),
   /** quota units; negative deducts */
-  amount: z.number().int().refine((v) => v !== 0, 'amount must not be 0'),
+  amount: z
+    .number()
+    .int()
+    .refine((v) => v !== 0, 'amount must not be 0'),
   reason: z.string().trim().min(1).max(500),
   /** makes the adjustment idempotent when retried */
   idempotencyKey: z.string().max(100).optional(),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
 import { insertedId, isUniqueViolation, num } from '@tollgate/shared/db/index.ts';
+import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
@@ -41,7 +41,8 @@ export async function createUser(deps: Deps, input: CreateUserInput) {
     });
     return (await findPublicUser(deps.db.db, id))!;
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ServiceError('CONFLICT', 'an account with this e-mail already exists');
+    if (isUniqueViolation(err))
+      throw new ServiceError('CONFLICT', 'an account with this e-mail already exists');
     throw err;
   }
 }
@@ -49,7 +50,10 @@ export async function createUser(deps: Deps, input: CreateUserInput) {
 export async function listUsers(deps: Deps, input: z.output<typeof listUsersSchema>) {
   const { db } = deps.db;
   let q = db.selectFrom('users');
-  if (input.search) q = q.where((eb) => eb.or([eb('email', 'like', `%${input.search}%`), eb('displayName', 'like', `%${input.search}%`)]));
+  if (input.search)
+    q = q.where((eb) =>
+      eb.or([eb('email', 'like', `%${input.search}%`), eb('displayName', 'like', `%${input.search}%`)]),
+    );
   const [rows, total] = await Promise.all([
     q
       .select(publicUserColumns)
@@ -153,7 +157,12 @@ export async function ensureFirstAdmin(
   deps: Deps,
   opts: { email?: string; password?: string },
 ): Promise<{ email: string; password: string; generated: boolean } | undefined> {
-  const existing = await deps.db.db.selectFrom('users').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst();
+  const existing = await deps.db.db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .limit(1)
+    .executeTakeFirst();
   if (existing) return undefined;
   const email = opts.email ?? 'admin@tollgate.local';
   const password = opts.password ?? generatePassword();
