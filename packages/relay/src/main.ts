@@ -48,6 +48,24 @@ async function main(): Promise<void> {
     maxBodyBytes: cfg.max_body_bytes,
     maxAttempts: 3,
     relayTimeoutMs: cfg.relay_timeout,
+    onFinished: (r) =>
+      logger.info(
+        {
+          requestId: r.requestId,
+          tokenId: r.tokenId,
+          userId: r.userId,
+          model: r.model,
+          channelId: r.channelId,
+          tried: r.triedChannels,
+          status: r.status,
+          errorCode: r.errorCode,
+          stream: r.stream,
+          usage: r.usage,
+          latencyMs: Math.round(r.latencyMs),
+          ttftMs: r.ttftMs === undefined ? undefined : Math.round(r.ttftMs),
+        },
+        'request finished',
+      ),
   });
   const server = serve({ fetch: app.fetch, port: cfg.relay_port, hostname: cfg.host }, (info) => {
     logger.info({ port: info.port }, `relay listening on http://${cfg.host}:${info.port}`);
@@ -60,6 +78,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'relay draining');
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // idle keep-alive sockets would hold close() open; busy ones finish their response first
+    (server as import('node:http').Server).closeIdleConnections?.();
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref());
     await Promise.race([drained, deadline]);
     await sync.stop();
