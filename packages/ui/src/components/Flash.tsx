@@ -32,7 +32,7 @@ export type Flash = ReturnType<typeof createFlash>;
 
 export function FlashMessages(props: { flash: Flash }) {
   return (
-    <>
+    <div class="flash-area">
       <Show when={props.flash.error()}>
         {(msg) => (
           <div class="alert alert-error" role="alert" data-testid="error-message">
@@ -53,6 +53,6 @@ export function FlashMessages(props: { flash: Flash }) {
           </div>
         )}
       </Show>
-    </>
+    </div>
   );
 }
