@@ -154,10 +154,8 @@ describe('relay app: refusals in the OpenAI error envelope', () => {
       object: 'list',
       data: [{ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'tollgate' }],
     });
-    expect(
-      (await app.request('/v1/models', { headers: { 'api-key': restricted.key } }).then((r) => r.json()))
-        .data,
-    ).toEqual([]);
+    const restrictedList = await app.request('/v1/models', { headers: { 'api-key': restricted.key } });
+    expect(((await restrictedList.json()) as { data: unknown[] }).data).toEqual([]);
     expect(
       (await app.request('/v1/models/gpt-4o', { headers: { authorization: `Bearer ${ok.key}` } })).status,
     ).toBe(200);
