@@ -97,7 +97,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('groups', text, notNull)
       .addColumn('priority', 'integer', zero)
       .addColumn('weight', 'integer', (c) => c.notNull().defaultTo(1))
-      .addColumn('test_model', 'varchar(100)')
+      .addColumn('test_model', 'varchar(128)')
       .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('enabled'))
       .addColumn('status_reason', 'varchar(255)')
       .addColumn('test_time', 'bigint')

@@ -191,7 +191,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       throw new ConfigError(`config: ${field} must be at least 32 characters (it has ${v.length})`);
     }
   }
-  const secrets = production ? {} : embeddedSecrets(cfg.data_dir);
+  const secrets =
+    production || (cfg.user_token_secret && cfg.session_secret) ? {} : embeddedSecrets(cfg.data_dir);
   return {
     ...cfg,
     user_token_secret: cfg.user_token_secret ?? secrets.user_token_secret!,

@@ -15,6 +15,7 @@ const channelFields = {
   baseUrl: z
     .string()
     .trim()
+    .max(500)
     .url()
     .refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
   /** upstream keys; at least one */

@@ -25,6 +25,7 @@ export const ipOrCidrSchema = z
     const family = isIP(addr);
     if (!family) return false;
     if (bits === undefined) return true;
+    if (!/^\d{1,3}$/.test(bits)) return false;
     const n = Number(bits);
     if (!Number.isInteger(n) || n < 0 || n > (family === 4 ? 32 : 128)) return false;
     new BlockList().addSubnet(addr, n, family === 4 ? 'ipv4' : 'ipv6');

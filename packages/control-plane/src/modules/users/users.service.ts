@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { insertedId, isUniqueViolation, num } from '@tollgate/shared/db/index.ts';
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
@@ -15,6 +16,15 @@ import {
 } from './users.schemas.ts';
 
 type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now'>;
+
+/**
+ * `lower(column) LIKE '%text%' ESCAPE '!'`: case-insensitive, with `%`, `_` and `!` in the text taken
+ * literally. `!` as the escape character reads the same on MySQL and SQLite (a backslash does not).
+ */
+export function containsText(column: 'email' | 'displayName', text: string) {
+  const pattern = `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '!'`;
+}
 
 /** Creates a user (register, admin, CLI). E-mail taken → CONFLICT. */
 export async function createUser(deps: Deps, input: CreateUserInput) {
@@ -52,7 +62,7 @@ export async function listUsers(deps: Deps, input: z.output<typeof listUsersSche
   let q = db.selectFrom('users');
   if (input.search)
     q = q.where((eb) =>
-      eb.or([eb('email', 'like', `%${input.search}%`), eb('displayName', 'like', `%${input.search}%`)]),
+      eb.or([containsText('email', input.search!), containsText('displayName', input.search!)]),
     );
   const [rows, total] = await Promise.all([
     q
@@ -75,6 +85,24 @@ export async function getUser(deps: Deps, id: number) {
 export async function updateUser(deps: Deps, input: z.output<typeof updateUserSchema>) {
   const { userId, ...fields } = input;
   await configTx(deps, async (trx, changed) => {
+    if ((fields.role && fields.role !== 'admin') || fields.status === 'disabled') {
+      const others = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('role', '=', 'admin')
+        .where('status', '=', 'active')
+        .where('id', '!=', userId)
+        .limit(1)
+        .executeTakeFirst();
+      const target = await trx
+        .selectFrom('users')
+        .select(['role', 'status'])
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      if (target?.role === 'admin' && target.status === 'active' && !others) {
+        throw new ServiceError('CONFLICT', 'this is the last active admin; promote another admin first');
+      }
+    }
     const res = await trx
       .updateTable('users')
       .set({
@@ -124,7 +152,8 @@ export async function adjustBalance(
     await trx
       .insertInto('logs')
       .values({
-        requestId: `ledger:${key}`.slice(0, 64),
+        // unique per idempotency key whatever its length
+        requestId: `ledger:${createHash('sha256').update(key).digest('hex').slice(0, 56)}`,
         createdAt: now,
         kind: input.kind ?? 'adjust',
         userId: input.userId,
