@@ -3,7 +3,15 @@ import { nitro } from 'nitro/vite';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
-  plugins: [solidStart(), nitro({ preset: 'node_server' })],
+  plugins: [
+    solidStart(),
+    nitro({
+      preset: 'node_server',
+      // keep the database / redis / logging drivers as real packages next to the server output
+      // (traced into .output/server/node_modules) instead of inlining them into the bundle
+      traceDeps: ['kysely', 'mysql2', 'ioredis', 'pino'],
+    }),
+  ],
   ssr: {
     // the workspace packages are TypeScript sources: bundle them into the server build
     noExternal: ['@tollgate/control-plane', '@tollgate/shared', '@tollgate/migrations'],

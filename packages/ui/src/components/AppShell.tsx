@@ -1,6 +1,7 @@
 import { A } from '@solidjs/router';
 import { createSignal, For, type JSX, Show } from 'solid-js';
 import { type MessageKey, t } from '~/i18n/index.ts';
+import { useHydrated } from '~/lib/hydrated.ts';
 import type { Viewer } from '~/lib/session.ts';
 import { trpc } from '~/lib/trpc.ts';
 
@@ -10,8 +11,14 @@ export interface NavItem {
 }
 
 /** The signed-in frame: brand, section nav, who is signed in, sign-out. */
-export function AppShell(props: { viewer: Viewer; nav: NavItem[]; area: 'admin' | 'portal'; children?: JSX.Element }) {
+export function AppShell(props: {
+  viewer: Viewer;
+  nav: NavItem[];
+  area: 'admin' | 'portal';
+  children?: JSX.Element;
+}) {
   const [signingOut, setSigningOut] = createSignal(false);
+  const hydrated = useHydrated();
   async function signOut() {
     setSigningOut(true);
     try {
@@ -61,7 +68,13 @@ export function AppShell(props: { viewer: Viewer; nav: NavItem[]; area: 'admin' 
             <span class="user-email" title={t('nav.signedInAs', { email: props.viewer.email })}>
               {props.viewer.email}
             </span>
-            <button type="button" class="btn btn-ghost btn-sm" data-testid="nav-signout" disabled={signingOut()} onClick={signOut}>
+            <button
+              type="button"
+              class="btn btn-ghost btn-sm"
+              data-testid="nav-signout"
+              disabled={signingOut() || !hydrated()}
+              onClick={signOut}
+            >
               {t('nav.signOut')}
             </button>
           </div>

@@ -37,9 +37,12 @@ export function FlashMessages(props: { flash: Flash }) {
         {(msg) => (
           <div class="alert alert-error" role="alert" data-testid="error-message">
             <span>{msg()}</span>
-            <button type="button" class="alert-close" aria-label={t('common.dismiss')} onClick={props.flash.clear}>
-              ×
-            </button>
+            <button
+              type="button"
+              class="alert-close"
+              aria-label={t('common.dismiss')}
+              onClick={props.flash.clear}
+            />
           </div>
         )}
       </Show>
@@ -47,9 +50,12 @@ export function FlashMessages(props: { flash: Flash }) {
         {(msg) => (
           <div class="alert alert-success" role="status" data-testid="success-message">
             <span>{msg()}</span>
-            <button type="button" class="alert-close" aria-label={t('common.dismiss')} onClick={props.flash.clear}>
-              ×
-            </button>
+            <button
+              type="button"
+              class="alert-close"
+              aria-label={t('common.dismiss')}
+              onClick={props.flash.clear}
+            />
           </div>
         )}
       </Show>

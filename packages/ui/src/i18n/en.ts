@@ -69,7 +69,8 @@ export const en = {
   'channels.new': 'New channel',
   'channels.editTitle': 'Edit channel “{name}”',
   'channels.createTitle': 'Add a channel',
-  'channels.empty': 'No channels yet. Add your first upstream provider with the form below — requests cannot be relayed until at least one channel is enabled.',
+  'channels.empty':
+    'No channels yet. Add your first upstream provider with the form below — requests cannot be relayed until at least one channel is enabled.',
   'channels.col.name': 'Name',
   'channels.col.type': 'Type',
   'channels.col.baseUrl': 'Base URL',
@@ -131,7 +132,8 @@ export const en = {
   'tokens.title': 'API keys',
   'tokens.subtitle': 'Use these keys with any OpenAI-compatible client.',
   'tokens.createTitle': 'Create a key',
-  'tokens.empty': 'You have no API keys yet. Create one with the form below, then use it as the Bearer token of your OpenAI-compatible client.',
+  'tokens.empty':
+    'You have no API keys yet. Create one with the form below, then use it as the Bearer token of your OpenAI-compatible client.',
   'tokens.col.name': 'Name',
   'tokens.col.key': 'Key',
   'tokens.col.status': 'Status',
@@ -158,7 +160,8 @@ export const en = {
   'tokens.hide': 'Hide',
   'tokens.created': 'Key “{name}” created.',
   'tokens.newKeyTitle': 'Your new key',
-  'tokens.newKeyHint': 'Copy it now and keep it somewhere safe. You can reveal it again later from this page.',
+  'tokens.newKeyHint':
+    'Copy it now and keep it somewhere safe. You can reveal it again later from this page.',
   'tokens.enabled': 'Key “{name}” enabled.',
   'tokens.disabled': 'Key “{name}” disabled.',
   'tokens.deleted': 'Key “{name}” deleted.',

@@ -13,7 +13,10 @@ export const trpc = createTRPCClient<AppRouter>({
   ],
 });
 
-type ZodFlat = { formErrors?: string[]; fieldErrors?: Record<string, string[] | undefined> } | null | undefined;
+type ZodFlat =
+  | { formErrors?: string[]; fieldErrors?: Record<string, string[] | undefined> }
+  | null
+  | undefined;
 
 /** A readable message for a failed call: the server's message, or the first validation issue. */
 export function errorMessage(err: unknown): string {

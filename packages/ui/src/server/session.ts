@@ -27,7 +27,13 @@ export async function loadViewer(): Promise<Viewer | null> {
   if (!token) return null;
   const user = await sessionUser(await getDeps(), token);
   if (!user) return null;
-  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, group: user.groupName };
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    group: user.groupName,
+  };
 }
 
 /** Admin area guard: no session → /login, non-admin → /portal/tokens. */

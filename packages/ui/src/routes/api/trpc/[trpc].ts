@@ -9,9 +9,11 @@ async function handler(event: APIEvent): Promise<Response> {
     endpoint: '/api/trpc',
     req: event.request,
     router: appRouter,
-    createContext: ({ req, resHeaders }) => createContext(deps, req, resHeaders, { ip: event.clientAddress ?? '' }),
+    createContext: ({ req, resHeaders }) =>
+      createContext(deps, req, resHeaders, { ip: event.clientAddress ?? '' }),
     onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: error.cause ?? error, path }, 'trpc error');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        deps.logger.error({ err: error.cause ?? error, path }, 'trpc error');
     },
   });
 }
