@@ -1,14 +1,17 @@
+import type { RelayEvent } from '@tollgate/shared/events.ts';
 import type { Logger } from '@tollgate/shared/logger.ts';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RelayEnv } from './env.ts';
 import { errorBody, RelayError } from './errors.ts';
 import { authenticate } from './middleware/authenticate.ts';
+import { clientIp } from './middleware/client-ip.ts';
 import { requestId } from './middleware/request-id.ts';
+import { type Cooldowns, createCooldowns } from './proxy/cooldown.ts';
 import type { UpstreamClient } from './proxy/forward.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelsRoutes } from './routes/models.ts';
-import { type FinishedRequest, relayJson } from './routes/relay-json.ts';
+import { endpoints, type FinishedRequest, relayEndpoint } from './routes/relay-endpoint.ts';
 import type { SnapshotStore } from './snapshot/store.ts';
 
 export interface RelayDeps {
@@ -17,8 +20,12 @@ export interface RelayDeps {
   upstream: UpstreamClient;
   tokenSecret: string;
   maxBodyBytes: number;
+  /** 1 + retries on other channels */
   maxAttempts: number;
   relayTimeoutMs: number;
+  cooldowns?: Cooldowns;
+  trustedProxies?: readonly string[];
+  reportEvent?: (e: RelayEvent) => void;
   onFinished?: (r: FinishedRequest) => void;
 }
 
@@ -38,14 +45,17 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
       },
     }),
   );
+  v1.use('*', clientIp(deps.trustedProxies ?? []));
   v1.use('*', authenticate({ store: deps.store, tokenSecret: deps.tokenSecret }));
   const relay = {
     upstream: deps.upstream,
+    cooldowns: deps.cooldowns ?? createCooldowns(30_000),
     maxAttempts: deps.maxAttempts,
     deadlineMs: deps.relayTimeoutMs,
+    reportEvent: deps.reportEvent,
     onFinished: deps.onFinished,
   };
-  v1.post('/chat/completions', relayJson('/chat/completions', relay));
+  for (const spec of endpoints) v1.post(spec.path, relayEndpoint(spec, relay));
   v1.route('/models', modelsRoutes());
   app.route('/v1', v1);
 

@@ -5,6 +5,8 @@ import { createLogger } from '@tollgate/shared/logger.ts';
 import { createRedis } from '@tollgate/shared/redis.ts';
 import { createSecretBox } from '@tollgate/shared/secret-box.ts';
 import { createApp } from './app.ts';
+import { createEventReporter } from './events/reporter.ts';
+import { createCooldowns } from './proxy/cooldown.ts';
 import { createUpstreamClient } from './proxy/forward.ts';
 import { createSnapshotStore } from './snapshot/store.ts';
 import { createSnapshotSync } from './snapshot/subscriber.ts';
@@ -36,6 +38,11 @@ async function main(): Promise<void> {
     redis: subscriber,
     pollMs: cfg.snapshot_poll_interval,
   });
+  const eventRedis = cfg.redis_conn_string
+    ? createRedis(cfg.redis_conn_string, { name: 'relay-events' })
+    : undefined;
+  eventRedis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const events = createEventReporter({ db, redis: eventRedis, logger });
   const upstream = createUpstreamClient({
     connectTimeoutMs: cfg.connect_timeout,
     timeoutMs: cfg.relay_timeout,
@@ -46,8 +53,11 @@ async function main(): Promise<void> {
     upstream,
     tokenSecret: cfg.user_token_secret,
     maxBodyBytes: cfg.max_body_bytes,
-    maxAttempts: 3,
+    maxAttempts: 1 + cfg.channel.retry_times,
     relayTimeoutMs: cfg.relay_timeout,
+    cooldowns: createCooldowns(cfg.channel.cooldown_seconds * 1000),
+    trustedProxies: cfg.trusted_proxies,
+    reportEvent: (e) => events.report(e),
     onFinished: (r) =>
       logger.info(
         {
@@ -83,7 +93,9 @@ async function main(): Promise<void> {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref());
     await Promise.race([drained, deadline]);
     await sync.stop();
+    await events.close();
     subscriber?.disconnect();
+    eventRedis?.disconnect();
     await upstream.close().catch(() => undefined);
     await db.close();
     logger.info('relay stopped');

@@ -50,7 +50,26 @@ export const configSchema = z
     trusted_proxies: z.array(z.string()).default([]),
     /** Milliseconds between snapshot version polls when there is no Redis. */
     snapshot_poll_interval: int(50).default(250),
-    channel: z.object({ test_frequency: int().default(0) }).default({ test_frequency: 0 }),
+    channel: z
+      .object({
+        /** minutes between scheduled channel tests; 0 = off */
+        test_frequency: int().default(0),
+        /** extra attempts on other channels after a retryable failure */
+        retry_times: int().max(10).default(2),
+        /** seconds a (channel, model) pair is skipped after a failure (renewed on each failure) */
+        cooldown_seconds: int().default(30),
+        /** failures within the window that auto-disable a channel; 0 = never */
+        auto_disable_failures: int().default(5),
+        auto_disable_window_seconds: int(1).default(60),
+      })
+      .strict()
+      .default({
+        test_frequency: 0,
+        retry_times: 2,
+        cooldown_seconds: 30,
+        auto_disable_failures: 5,
+        auto_disable_window_seconds: 60,
+      }),
     auto_price_updates: bool.default(false),
     user_invoice_month: bool.default(false),
     admin_email: z.string().email().optional(),

@@ -1,8 +1,22 @@
 import { extractApiKey, hashApiKey, verifyApiKey } from '@tollgate/shared/api-key.ts';
+import { compileIpList } from '@tollgate/shared/ip-match.ts';
+import type { TokenEntry } from '@tollgate/shared/snapshot/types.ts';
 import { createMiddleware } from 'hono/factory';
 import type { RelayEnv } from '../env.ts';
 import { RelayError } from '../errors.ts';
 import type { SnapshotStore } from '../snapshot/store.ts';
+
+const ipMatchers = new WeakMap<TokenEntry, (ip: string) => boolean>();
+
+/** The compiled allow-list of a key, cached per snapshot entry (entries are immutable). */
+function allowedIpsOf(token: TokenEntry): (ip: string) => boolean {
+  let m = ipMatchers.get(token);
+  if (!m) {
+    m = compileIpList(token.allowedIps ?? []);
+    ipMatchers.set(token, m);
+  }
+  return m;
+}
 
 export interface AuthenticateOptions {
   store: SnapshotStore;
@@ -29,6 +43,8 @@ export function authenticate(o: AuthenticateOptions) {
     const user = snapshot.users.get(token.userId);
     if (!user) throw new RelayError('invalid_api_key');
     if (user.status !== 'active') throw new RelayError('user_disabled');
+    if (token.allowedIps && !allowedIpsOf(token)(c.get('clientIp') ?? ''))
+      throw new RelayError('ip_not_allowed');
     const group = token.group ?? user.group;
     c.set('auth', { snapshot, token, user, group, groupEntry: snapshot.config.groups.get(group) });
     await next();

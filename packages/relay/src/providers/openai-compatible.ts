@@ -14,7 +14,7 @@ export const openAiCompatible: ProviderAdapter = {
       authorization: `Bearer ${apiKey}`,
       accept: 'application/json, text/event-stream',
     };
-    if (body !== undefined) headers['content-type'] = contentType ?? 'application/json';
+    if (body !== undefined && contentType) headers['content-type'] = contentType;
     return {
       url: openAiBase(channel.baseUrl) + path,
       method: body === undefined ? 'GET' : 'POST',

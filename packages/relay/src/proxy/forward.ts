@@ -21,7 +21,8 @@ export type ForwardFailure = { kind: 'connect' | 'timeout' | 'reset' | 'aborted'
 export type ForwardResult = { ok: true; res: UpstreamResponse } | { ok: false; failure: ForwardFailure };
 
 export interface UpstreamClient {
-  send(req: UpstreamRequest, signal: AbortSignal): Promise<ForwardResult>;
+  /** `timeoutMs`: this attempt's share of the request deadline (capped by the client's `timeoutMs`) */
+  send(req: UpstreamRequest, signal: AbortSignal, timeoutMs?: number): Promise<ForwardResult>;
   close(): Promise<void>;
 }
 
@@ -38,15 +39,17 @@ export function createUpstreamClient(o: UpstreamClientOptions): UpstreamClient {
     pipelining: 1,
   });
   return {
-    async send(req, signal) {
+    async send(req, signal, timeoutMs) {
+      const t = Math.min(timeoutMs ?? o.timeoutMs, o.timeoutMs);
       try {
         const res = await request(req.url, {
           method: req.method,
           headers: req.headers,
-          body: req.body,
+          // the global FormData is undici's own; only the declared types differ
+          body: req.body as string | Buffer | import('undici').FormData | undefined,
           dispatcher: agent,
           signal,
-          headersTimeout: o.timeoutMs,
+          headersTimeout: t,
           bodyTimeout: o.timeoutMs,
         });
         return { ok: true, res: { status: res.statusCode, headers: res.headers, body: res.body } };

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { SseUsageTap, type Usage } from './usage-tap.ts';
 
 /** Upstream headers worth passing to the client (no hop-by-hop, no upstream identifiers). */
-const passHeaders = ['content-type', 'openai-processing-ms', 'x-ratelimit-remaining-requests'] as const;
+const passHeaders = ['content-type', 'openai-processing-ms', 'content-disposition'] as const;
 
 export function clientHeaders(
   upstream: Record<string, string | string[] | undefined>,
@@ -18,65 +18,96 @@ export function clientHeaders(
 }
 
 export interface StreamOutcome {
-  /** the upstream finished the stream normally */
+  /** the upstream finished the body normally */
   completed: boolean;
   /** the client went away before the end */
   clientAborted: boolean;
   usage: Usage | undefined;
-  /** ms from send start to the first byte written to the client */
+  /** performance.now() when the first byte was written to the client */
   firstByteAt: number | undefined;
 }
 
+interface PipeOptions {
+  abort: () => void;
+  /** written before ending when the upstream breaks mid-body (SSE: an error event) */
+  errorTail?: string;
+}
+
 /**
- * Streams an SSE body to the client (RFC 8895 framing, via the usage tap). Backpressure is honoured;
- * a client disconnect aborts the upstream; an upstream reset mid-stream ends the client's stream with
- * an error event — never a retry, since bytes were already sent.
+ * Pipes an upstream body to the client with backpressure; a client disconnect aborts the upstream; an
+ * upstream break mid-body ends the client's response (with `errorTail` for SSE) — never a retry,
+ * since bytes were already sent.
  */
-export function pipeSse(
+function pipeBody(
   out: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body: Readable,
-  o: { stripUsageChunk: boolean; abort: () => void; errorEvent: string },
-): Promise<StreamOutcome> {
-  return new Promise((resolve) => {
-    const tap = new SseUsageTap({ stripUsageChunk: o.stripUsageChunk });
+  source: Readable,
+  upstream: Readable,
+  o: PipeOptions,
+  usage: () => Usage | undefined,
+) {
+  return new Promise<StreamOutcome>((resolve) => {
     let firstByteAt: number | undefined;
     let done = false;
     const finish = (completed: boolean, clientAborted: boolean) => {
       if (done) return;
       done = true;
-      resolve({ completed, clientAborted, usage: tap.usage, firstByteAt });
+      resolve({ completed, clientAborted, usage: usage(), firstByteAt });
     };
-    out.writeHead(status, {
-      ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-    });
-    out.flushHeaders();
-    tap.on('data', (chunk: Buffer) => {
+    source.on('data', (chunk: Buffer) => {
       if (firstByteAt === undefined) firstByteAt = performance.now();
-      if (!out.write(chunk)) tap.pause();
+      if (!out.write(chunk)) source.pause();
     });
-    out.on('drain', () => tap.resume());
-    tap.on('end', () => {
+    out.on('drain', () => source.resume());
+    source.on('end', () => {
       out.end();
       finish(true, false);
     });
-    body.on('error', () => {
+    const broken = () => {
       if (done) return;
-      body.unpipe(tap);
-      if (!out.destroyed) out.end(o.errorEvent);
+      if (!out.destroyed) out.end(o.errorTail);
       finish(false, false);
-    });
+    };
+    upstream.on('error', broken);
+    if (source !== upstream) source.on('error', broken);
     out.on('close', () => {
       if (!out.writableFinished) {
         o.abort();
-        body.destroy();
+        upstream.destroy();
         finish(false, true);
       }
     });
-    body.pipe(tap);
   });
+}
+
+/** Streams SSE through the usage tap (RFC 8895 framing; usage chunk stripped unless asked for). */
+export function pipeSse(
+  out: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Readable,
+  o: PipeOptions & { stripUsageChunk: boolean },
+): Promise<StreamOutcome> {
+  const tap = new SseUsageTap({ stripUsageChunk: o.stripUsageChunk });
+  out.writeHead(status, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
+  out.flushHeaders();
+  const done = pipeBody(out, tap, body, o, () => tap.usage);
+  body.pipe(tap);
+  return done;
+}
+
+/** Streams a binary body (audio) as it arrives. */
+export function pipeBinary(
+  out: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Readable,
+  o: PipeOptions,
+) {
+  out.writeHead(status, headers);
+  return pipeBody(out, body, body, o, () => undefined);
 }

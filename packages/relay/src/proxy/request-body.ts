@@ -1,0 +1,101 @@
+import type { Context } from 'hono';
+import type { RelayEnv } from '../env.ts';
+import { RelayError } from '../errors.ts';
+
+type Json = Record<string, unknown>;
+
+/** A client request body, parsed just enough to route it; everything else passes through untouched. */
+export type RelayBody =
+  | { kind: 'json'; json: Json; model: string; stream: boolean; clientWantsUsage: boolean }
+  | {
+      kind: 'multipart';
+      form: FormData;
+      raw: ArrayBuffer;
+      contentType: string;
+      model: string;
+      stream: false;
+      clientWantsUsage: false;
+    };
+
+export interface OutgoingBody {
+  body: string | Buffer | FormData;
+  /** undefined → let the client library set it (FormData picks its own boundary) */
+  contentType: string | undefined;
+}
+
+function requireModel(model: unknown): string {
+  if (typeof model !== 'string' || model.trim().length === 0) {
+    throw new RelayError('invalid_request', {
+      message: 'you must provide a model parameter',
+      param: 'model',
+    });
+  }
+  return model;
+}
+
+/** Reads a JSON (or, for `multipart`, a multipart/form-data) body and its `model`. */
+export async function readRelayBody(c: Context<RelayEnv>, accepts: 'json' | 'multipart'): Promise<RelayBody> {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (accepts === 'multipart') {
+    if (!type.startsWith('multipart/form-data')) {
+      throw new RelayError('unsupported_media_type', {
+        message: 'Content-Type must be multipart/form-data.',
+      });
+    }
+    const raw = await c.req.arrayBuffer();
+    let form: FormData;
+    try {
+      form = await new Response(raw, {
+        headers: { 'content-type': c.req.header('content-type')! },
+      }).formData();
+    } catch (cause) {
+      throw new RelayError('invalid_request', { message: 'The multipart body could not be parsed.', cause });
+    }
+    return {
+      kind: 'multipart',
+      form,
+      raw,
+      contentType: c.req.header('content-type')!,
+      model: requireModel(form.get('model')),
+      stream: false,
+      clientWantsUsage: false,
+    };
+  }
+  if (!type.includes('application/json')) throw new RelayError('unsupported_media_type');
+  let parsed: unknown;
+  const text = await c.req.text();
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new RelayError('invalid_json', { cause });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RelayError('invalid_request', { message: 'The request body must be a JSON object.' });
+  }
+  const json = parsed as Json;
+  const so = json.stream_options as { include_usage?: unknown } | undefined;
+  return {
+    kind: 'json',
+    json,
+    model: requireModel(json.model),
+    stream: json.stream === true,
+    clientWantsUsage: so?.include_usage === true,
+  };
+}
+
+/**
+ * The body for one upstream attempt: the model renamed when the channel maps it and, for streams of
+ * endpoints that support it, usage requested from the upstream. Unknown fields pass through.
+ */
+export function outgoingBody(b: RelayBody, upstreamModel: string, askUsage: boolean): OutgoingBody {
+  if (b.kind === 'multipart') {
+    if (upstreamModel === b.model) return { body: Buffer.from(b.raw), contentType: b.contentType };
+    const form = new FormData();
+    for (const [k, v] of b.form.entries()) form.append(k, k === 'model' ? upstreamModel : v);
+    return { body: form, contentType: undefined };
+  }
+  const json: Json = { ...b.json, model: upstreamModel };
+  if (b.stream && askUsage)
+    json.stream_options = { ...(b.json.stream_options as Json | undefined), include_usage: true };
+  return { body: JSON.stringify(json), contentType: 'application/json' };
+}

@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import type { Db } from './db/index.ts';
+
+/** Redis stream the relays append their events to (production). */
+export const EVENTS_STREAM = 'tollgate:events';
+/** Consumer group of the control plane on that stream. */
+export const EVENTS_GROUP = 'control-plane';
+
+/**
+ * What a relay reports to the control plane — the only writer of configuration — instead of writing
+ * configuration itself (DESIGN §1).
+ */
+export type RelayEvent = {
+  kind: 'channel_failure';
+  channelId: number;
+  model: string;
+  /** connect | timeout | reset | status */
+  reason: string;
+  status?: number;
+  at: number;
+};
+
+export interface StoredEvent {
+  id: string;
+  event: RelayEvent;
+}
+
+/** Reads and acknowledges relay events: Redis stream consumer group, or the `relay_events` table. */
+export interface EventSource {
+  read(max: number): Promise<StoredEvent[]>;
+  ack(ids: string[]): Promise<void>;
+}
+
+export function parseEvent(text: string): RelayEvent | undefined {
+  try {
+    const e = JSON.parse(text) as RelayEvent;
+    return e && e.kind === 'channel_failure' && typeof e.channelId === 'number' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Appends events; Redis stream when configured, else one batched SQL insert. */
+export async function appendEvents(target: { redis?: Redis; db: Db }, events: RelayEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  if (target.redis) {
+    const pipe = target.redis.pipeline();
+    for (const e of events) pipe.xadd(EVENTS_STREAM, 'MAXLEN', '~', '100000', '*', 'e', JSON.stringify(e));
+    await pipe.exec();
+    return;
+  }
+  await target.db.db
+    .insertInto('relayEvents')
+    .values(events.map((e) => ({ kind: e.kind, payload: JSON.stringify(e), createdAt: e.at })))
+    .execute();
+}
+
+export function createEventSource(source: { redis?: Redis; db: Db; consumer: string }): EventSource {
+  const { redis, db } = source;
+  if (redis) {
+    let groupReady = false;
+    return {
+      async read(max) {
+        if (!groupReady) {
+          try {
+            await redis.xgroup('CREATE', EVENTS_STREAM, EVENTS_GROUP, '0', 'MKSTREAM');
+          } catch (err) {
+            if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+          }
+          groupReady = true;
+        }
+        // pending entries of this consumer first (a crash between read and ack), then new ones
+        const out: StoredEvent[] = [];
+        for (const from of ['0', '>']) {
+          const res = (await redis.xreadgroup(
+            'GROUP',
+            EVENTS_GROUP,
+            source.consumer,
+            'COUNT',
+            max,
+            'STREAMS',
+            EVENTS_STREAM,
+            from,
+          )) as [string, [string, string[]][]][] | null;
+          for (const [, entries] of res ?? []) {
+            for (const [id, fields] of entries) {
+              const e = parseEvent(fields[1] ?? '');
+              if (e) out.push({ id, event: e });
+              else await redis.xack(EVENTS_STREAM, EVENTS_GROUP, id);
+            }
+          }
+          if (out.length > 0) break;
+        }
+        return out;
+      },
+      async ack(ids) {
+        if (ids.length) await redis.xack(EVENTS_STREAM, EVENTS_GROUP, ...ids);
+      },
+    };
+  }
+  return {
+    async read(max) {
+      const rows = await db.db
+        .selectFrom('relayEvents')
+        .select(['id', 'payload'])
+        .orderBy('id')
+        .limit(max)
+        .execute();
+      const out: StoredEvent[] = [];
+      for (const r of rows) {
+        const e = parseEvent(r.payload);
+        if (e) out.push({ id: String(r.id), event: e });
+      }
+      // malformed rows are dropped with the batch
+      if (out.length < rows.length) {
+        const good = new Set(out.map((o) => o.id));
+        const bad = rows.filter((r) => !good.has(String(r.id))).map((r) => r.id);
+        if (bad.length) await db.db.deleteFrom('relayEvents').where('id', 'in', bad).execute();
+      }
+      return out;
+    },
+    async ack(ids) {
+      if (ids.length) await db.db.deleteFrom('relayEvents').where('id', 'in', ids.map(Number)).execute();
+    },
+  };
+}
