@@ -44,10 +44,14 @@ if (
   argv.includes('--rebuild')
 ) {
   console.log('building the site …');
-  const r = spawnSync(resolve('packages/ui/node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], {
-    cwd: 'packages/ui',
-    stdio: 'inherit',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [resolve('packages/ui/node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: 'packages/ui',
+      stdio: 'inherit',
+    },
+  );
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

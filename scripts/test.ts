@@ -43,9 +43,10 @@ if (missing.length) {
 const run = (cmd: string, args: string[], cwd?: string) =>
   spawnSync(cmd, args, { stdio: 'inherit', env: process.env, cwd });
 
+// run the tools with this Node (24) directly: their .bin wrappers would pick `node` from PATH
 const build = run(
-  resolve('packages/ui/node_modules/.bin/vite'),
-  ['build', '--logLevel', 'warn'],
+  process.execPath,
+  [resolve('packages/ui/node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
   'packages/ui',
 );
 if (build.status !== 0) {
@@ -55,7 +56,8 @@ if (build.status !== 0) {
 
 mkdirSync('test-artifacts', { recursive: true });
 const extra = process.argv.slice(2);
-const vitest = run(resolve('node_modules/.bin/vitest'), [
+const vitest = run(process.execPath, [
+  resolve('node_modules/vitest/vitest.mjs'),
   'run',
   '--reporter=default',
   '--reporter=json',

@@ -10,6 +10,8 @@ export default defineConfig({
       // keep the database / redis / logging drivers as real packages next to the server output
       // (traced into .output/server/node_modules) instead of inlining them into the bundle
       traceDeps: ['kysely', 'mysql2', 'ioredis', 'pino'],
+      // start-up work: deps, migrations, first admin, background jobs
+      plugins: ['./src/server/startup.ts'],
     }),
   ],
   ssr: {

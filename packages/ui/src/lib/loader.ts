@@ -1,5 +1,5 @@
 import { createSignal, onMount } from 'solid-js';
-import { errorMessage } from './trpc.ts';
+import { errorMessage, isUnauthorized } from './trpc.ts';
 
 /**
  * Browser-side data for a page: fetched after hydration (so server-rendered HTML never waits for it
@@ -20,6 +20,8 @@ export function createLoader<T>(fetcher: () => Promise<T>) {
       setError(undefined);
     } catch (err) {
       if (mine !== seq) return;
+      // the session ended while the page was open: back to the sign-in page
+      if (isUnauthorized(err)) return window.location.assign('/login');
       setError(errorMessage(err));
     } finally {
       if (mine === seq) setLoading(false);

@@ -34,3 +34,10 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error && err.message) return err.message;
   return t('common.unknownError');
 }
+
+/** True when the server says the session is gone (expired, signed out elsewhere, user disabled). */
+export function isUnauthorized(err: unknown): boolean {
+  return (
+    err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === 'UNAUTHORIZED'
+  );
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import type { ControlPlaneDeps } from '../deps.ts';
+import { createChannelFailureJob } from './channel-failures.ts';
+import { createLeader } from './leader.ts';
+
+interface Job {
+  name: string;
+  everyMs: number;
+  run(): Promise<unknown>;
+}
+
+/**
+ * Runs the control plane's background jobs in the site process, on the leader only. A job never
+ * overlaps with itself; a failing run is logged and retried on the next tick.
+ */
+export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { stop(): Promise<void> } {
+  const leader = createLeader(deps.redis);
+  const consumer = `site-${randomBytes(4).toString('hex')}`;
+  const jobs: Job[] = o.jobs ?? [
+    { name: 'channel-failures', everyMs: 500, run: createChannelFailureJob(deps, consumer) },
+  ];
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<unknown>>();
+  let stopped = false;
+  for (const job of jobs) {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy || stopped || !leader.isLeader()) return;
+      busy = true;
+      const p = job
+        .run()
+        .catch((err: unknown) => deps.logger.warn({ err, job: job.name }, 'job failed'))
+        .finally(() => {
+          busy = false;
+          running.delete(p);
+        });
+      running.add(p);
+    }, job.everyMs);
+    t.unref();
+    timers.push(t);
+  }
+  return {
+    async stop() {
+      stopped = true;
+      for (const t of timers) clearInterval(t);
+      await Promise.all(running);
+      await leader.stop();
+    },
+  };
+}

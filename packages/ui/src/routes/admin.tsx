@@ -1,0 +1,31 @@
+import { createAsync, type RouteDefinition, type RouteSectionProps } from '@solidjs/router';
+import { Show } from 'solid-js';
+import { AppShell, type NavItem } from '~/components/AppShell.tsx';
+import { getAdminSession } from '~/lib/session.ts';
+
+const nav: NavItem[] = [
+  { href: '/admin/channels', label: 'nav.channels' },
+  { href: '/admin/users', label: 'nav.users' },
+];
+
+export const route = {
+  preload: () => getAdminSession(),
+} satisfies RouteDefinition;
+
+/**
+ * Admin area. The guard runs on the server (see ~/server/session.ts): without a session it redirects
+ * to /login, a non-admin goes to /portal/tokens. `deferStream` holds the HTML until the guard has
+ * answered, so a redirect becomes a real 302 and nothing below renders without an admin session.
+ */
+export default function AdminLayout(props: RouteSectionProps) {
+  const viewer = createAsync(() => getAdminSession(), { deferStream: true });
+  return (
+    <Show when={viewer()}>
+      {(v) => (
+        <AppShell viewer={v()} nav={nav} area="admin">
+          {props.children}
+        </AppShell>
+      )}
+    </Show>
+  );
+}

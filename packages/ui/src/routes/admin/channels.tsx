@@ -1,0 +1,259 @@
+import { Title } from '@solidjs/meta';
+import { createSignal, For, Show } from 'solid-js';
+import { PageHeader } from '~/components/AppShell.tsx';
+import { type ChannelCreateInput, ChannelForm, type ChannelFormValues } from '~/components/ChannelForm.tsx';
+import { createFlash, FlashMessages } from '~/components/Flash.tsx';
+import { type MessageKey, t } from '~/i18n/index.ts';
+import { createLoader } from '~/lib/loader.ts';
+import { errorMessage, trpc } from '~/lib/trpc.ts';
+import type { ChannelRow } from '~/lib/types.ts';
+
+const statusClass: Record<ChannelRow['status'], string> = {
+  enabled: 'badge badge-ok',
+  manual_disabled: 'badge badge-off',
+  auto_disabled: 'badge badge-warn',
+};
+
+export default function ChannelsPage() {
+  const flash = createFlash();
+  const channels = createLoader(() => trpc.channels.list.query());
+  const [editing, setEditing] = createSignal<ChannelRow>();
+  const [saving, setSaving] = createSignal(false);
+  const [busyId, setBusyId] = createSignal<number>();
+  // bumping this remounts the create form (clears it) after a successful create
+  const [formRev, setFormRev] = createSignal(0);
+  let formCard: HTMLElement | undefined;
+
+  function scrollToForm() {
+    formCard?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }
+
+  function startEdit(row: ChannelRow) {
+    setEditing(row);
+    flash.clear();
+    scrollToForm();
+  }
+
+  async function save(values: ChannelFormValues) {
+    const current = editing();
+    setSaving(true);
+    try {
+      if (current) {
+        const row = await trpc.channels.update.mutate({ id: current.id, ...values });
+        flash.showSuccess(t('channels.updated', { name: row.name }));
+        setEditing(undefined);
+      } else {
+        const row = await trpc.channels.create.mutate(values as ChannelCreateInput);
+        flash.showSuccess(t('channels.created', { name: row.name }));
+        setFormRev(formRev() + 1);
+      }
+    } catch (err) {
+      flash.showError(errorMessage(err));
+    } finally {
+      setSaving(false);
+      await channels.reload();
+    }
+  }
+
+  async function toggle(row: ChannelRow) {
+    const status = row.status === 'enabled' ? 'manual_disabled' : 'enabled';
+    setBusyId(row.id);
+    try {
+      await trpc.channels.setStatus.mutate({ id: row.id, status });
+      flash.showSuccess(
+        t(status === 'enabled' ? 'channels.enabled' : 'channels.disabled', { name: row.name }),
+      );
+    } catch (err) {
+      flash.showError(errorMessage(err));
+    } finally {
+      setBusyId(undefined);
+      await channels.reload();
+    }
+  }
+
+  async function remove(row: ChannelRow) {
+    if (!confirm(t('channels.confirmDelete', { name: row.name }))) return;
+    setBusyId(row.id);
+    try {
+      await trpc.channels.delete.mutate({ id: row.id });
+      flash.showSuccess(t('channels.deleted', { name: row.name }));
+      if (editing()?.id === row.id) setEditing(undefined);
+    } catch (err) {
+      flash.showError(errorMessage(err));
+    } finally {
+      setBusyId(undefined);
+      await channels.reload();
+    }
+  }
+
+  return (
+    <>
+      <Title>
+        {t('channels.title')} · {t('app.name')}
+      </Title>
+      <PageHeader
+        title={t('channels.title')}
+        subtitle={t('channels.subtitle')}
+        actions={
+          <button
+            type="button"
+            class="btn btn-primary"
+            data-testid="channel-new"
+            onClick={() => {
+              setEditing(undefined);
+              scrollToForm();
+            }}
+          >
+            {t('channels.new')}
+          </button>
+        }
+      />
+      <FlashMessages flash={flash} />
+
+      <section class="card">
+        <Show when={channels.error()}>
+          {(msg) => (
+            <div class="alert alert-error" data-testid="error-message">
+              <span>{msg()}</span>
+              <button type="button" class="btn btn-ghost btn-sm" onClick={() => channels.reload()}>
+                {t('common.retry')}
+              </button>
+            </div>
+          )}
+        </Show>
+        <Show when={channels.data()} fallback={<p class="table-note muted">{t('common.loading')}</p>}>
+          {(rows) => (
+            <Show
+              when={rows().length > 0}
+              fallback={
+                <p class="empty-state" data-testid="channel-empty">
+                  {t('channels.empty')}
+                </p>
+              }
+            >
+              <div class="table-wrap">
+                <table class="table">
+                  <thead>
+                    <tr>
+                      <th>{t('channels.col.name')}</th>
+                      <th>{t('channels.col.type')}</th>
+                      <th>{t('channels.col.baseUrl')}</th>
+                      <th>{t('channels.col.models')}</th>
+                      <th>{t('channels.col.groups')}</th>
+                      <th class="num">{t('channels.col.priority')}</th>
+                      <th class="num">{t('channels.col.weight')}</th>
+                      <th>{t('channels.col.status')}</th>
+                      <th>{t('channels.col.keys')}</th>
+                      <th class="col-actions">{t('common.actions')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={rows()}>
+                      {(row) => (
+                        <tr
+                          data-testid="channel-row"
+                          data-channel-id={row.id}
+                          classList={{ 'row-editing': editing()?.id === row.id }}
+                        >
+                          <td class="cell-strong">{row.name}</td>
+                          <td>{t(`channels.type.${row.type}` as MessageKey)}</td>
+                          <td class="cell-url" title={row.baseUrl}>
+                            {row.baseUrl}
+                          </td>
+                          <td>
+                            <div class="chips">
+                              <For each={row.models}>{(m) => <span class="chip">{m}</span>}</For>
+                            </div>
+                            <Show when={Object.keys(row.modelMapping).length > 0}>
+                              <div class="small muted cell-sub">
+                                {Object.entries(row.modelMapping)
+                                  .map(([a, u]) => `${a} → ${u}`)
+                                  .join(', ')}
+                              </div>
+                            </Show>
+                          </td>
+                          <td>
+                            <div class="chips">
+                              <For each={row.groups}>{(g) => <span class="chip chip-muted">{g}</span>}</For>
+                            </div>
+                          </td>
+                          <td class="num">{row.priority}</td>
+                          <td class="num">{row.weight}</td>
+                          <td class="nowrap">
+                            <span
+                              class={statusClass[row.status]}
+                              data-testid="channel-status"
+                              title={row.statusReason ?? ''}
+                            >
+                              {t(`channels.status.${row.status}` as MessageKey)}
+                            </span>
+                          </td>
+                          <td>
+                            <For each={row.keyMasks}>{(k) => <code class="key-mask block">{k}</code>}</For>
+                          </td>
+                          <td class="col-actions">
+                            <div class="row-actions">
+                              <button
+                                type="button"
+                                class="btn btn-secondary btn-sm"
+                                data-testid="channel-edit"
+                                onClick={() => startEdit(row)}
+                              >
+                                {t('common.edit')}
+                              </button>
+                              <button
+                                type="button"
+                                class="btn btn-ghost btn-sm"
+                                data-testid="channel-toggle"
+                                disabled={busyId() === row.id}
+                                onClick={() => toggle(row)}
+                              >
+                                {row.status === 'enabled' ? t('common.disable') : t('common.enable')}
+                              </button>
+                              <button
+                                type="button"
+                                class="btn btn-danger-ghost btn-sm"
+                                data-testid="channel-delete"
+                                disabled={busyId() === row.id}
+                                onClick={() => remove(row)}
+                              >
+                                {t('common.delete')}
+                              </button>
+                            </div>
+                          </td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </div>
+            </Show>
+          )}
+        </Show>
+      </section>
+
+      <section class="card" ref={formCard}>
+        <h2>{editing() ? t('channels.editTitle', { name: editing()!.name }) : t('channels.createTitle')}</h2>
+        <Show
+          when={editing()}
+          keyed
+          fallback={
+            <Show when={formRev() + 1} keyed>
+              {(_rev) => <ChannelForm busy={saving()} onSubmit={save} onInvalid={flash.showError} />}
+            </Show>
+          }
+        >
+          {(row) => (
+            <ChannelForm
+              initial={row}
+              busy={saving()}
+              onSubmit={save}
+              onInvalid={flash.showError}
+              onCancel={() => setEditing(undefined)}
+            />
+          )}
+        </Show>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,24 @@
+import { createAsync, type RouteDefinition, type RouteSectionProps } from '@solidjs/router';
+import { Show } from 'solid-js';
+import { AppShell, type NavItem } from '~/components/AppShell.tsx';
+import { getUserSession } from '~/lib/session.ts';
+
+const nav: NavItem[] = [{ href: '/portal/tokens', label: 'nav.keys' }];
+
+export const route = {
+  preload: () => getUserSession(),
+} satisfies RouteDefinition;
+
+/** User portal: any signed-in user; the server-side guard redirects anyone else to /login. */
+export default function PortalLayout(props: RouteSectionProps) {
+  const viewer = createAsync(() => getUserSession(), { deferStream: true });
+  return (
+    <Show when={viewer()}>
+      {(v) => (
+        <AppShell viewer={v()} nav={nav} area="portal">
+          {props.children}
+        </AppShell>
+      )}
+    </Show>
+  );
+}
