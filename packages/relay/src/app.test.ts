@@ -84,7 +84,7 @@ const app = createApp({
   tokenSecret: secret,
   maxBodyBytes: 64 * 1024,
   maxAttempts: 2,
-  relayTimeoutMs: 5000,
+  requestTimeoutMs: 5000,
 });
 
 async function call(path: string, init: RequestInit & { key?: string } = {}) {
@@ -177,7 +177,7 @@ describe('relay app: refusals in the OpenAI error envelope', () => {
       tokenSecret: secret,
       maxBodyBytes: 1024,
       maxAttempts: 1,
-      relayTimeoutMs: 1000,
+      requestTimeoutMs: 1000,
     });
     expect((await empty.request('/readyz')).status).toBe(503);
     const r = await empty.request('/v1/models', { headers: { authorization: `Bearer ${ok.key}` } });

@@ -22,7 +22,8 @@ export interface RelayDeps {
   maxBodyBytes: number;
   /** 1 + retries on other channels */
   maxAttempts: number;
-  relayTimeoutMs: number;
+  /** total time to find an upstream that answers, retries included */
+  requestTimeoutMs: number;
   cooldowns?: Cooldowns;
   trustedProxies?: readonly string[];
   reportEvent?: (e: RelayEvent) => void;
@@ -51,7 +52,7 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
     upstream: deps.upstream,
     cooldowns: deps.cooldowns ?? createCooldowns(30_000),
     maxAttempts: deps.maxAttempts,
-    deadlineMs: deps.relayTimeoutMs,
+    deadlineMs: deps.requestTimeoutMs,
     reportEvent: deps.reportEvent,
     onFinished: deps.onFinished,
   };

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     tokenSecret: cfg.user_token_secret,
     maxBodyBytes: cfg.max_body_bytes,
     maxAttempts: 1 + cfg.channel.retry_times,
-    relayTimeoutMs: cfg.relay_timeout,
+    requestTimeoutMs: cfg.request_timeout,
     cooldowns: createCooldowns(cfg.channel.cooldown_seconds * 1000),
     trustedProxies: cfg.trusted_proxies,
     reportEvent: (e) => events.report(e),

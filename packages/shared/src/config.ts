@@ -38,8 +38,10 @@ export const configSchema = z
     batch_update_enabled: bool.default(false),
     /** Seconds between flushes of batched settlements. */
     batch_update_interval: int(1).default(1),
-    /** Milliseconds a whole upstream call may take (headers + body). */
+    /** Milliseconds one upstream attempt may stay silent: before its headers, and between body chunks. */
     relay_timeout: int(1).default(300_000),
+    /** Milliseconds to find an upstream that answers, all retries included. */
+    request_timeout: int(1).default(600_000),
     /** Milliseconds to establish an upstream connection. */
     connect_timeout: int(1).default(10_000),
     /** Maximum accepted request body on the relay in bytes. */
