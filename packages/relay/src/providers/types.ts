@@ -5,7 +5,7 @@ export interface UpstreamRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string | Buffer | FormData;
+  body?: string | Buffer;
 }
 
 export interface BuildRequestInput {
@@ -14,8 +14,8 @@ export interface BuildRequestInput {
   apiKey: string;
   /** OpenAI path below /v1, e.g. `/chat/completions` */
   path: string;
-  /** the JSON body to send (model already mapped), raw multipart bytes, or a rebuilt form */
-  body?: string | Buffer | FormData;
+  /** the body to send (model already mapped): JSON text or multipart bytes */
+  body?: string | Buffer;
   contentType?: string;
 }
 

@@ -45,8 +45,7 @@ export function createUpstreamClient(o: UpstreamClientOptions): UpstreamClient {
         const res = await request(req.url, {
           method: req.method,
           headers: req.headers,
-          // the global FormData is undici's own; only the declared types differ
-          body: req.body as string | Buffer | import('undici').FormData | undefined,
+          body: req.body,
           dispatcher: agent,
           signal,
           headersTimeout: t,

@@ -18,9 +18,8 @@ export type RelayBody =
     };
 
 export interface OutgoingBody {
-  body: string | Buffer | FormData;
-  /** undefined → let the client library set it (FormData picks its own boundary) */
-  contentType: string | undefined;
+  body: string | Buffer;
+  contentType: string;
 }
 
 function requireModel(model: unknown): string {
@@ -87,12 +86,21 @@ export async function readRelayBody(c: Context<RelayEnv>, accepts: 'json' | 'mul
  * The body for one upstream attempt: the model renamed when the channel maps it and, for streams of
  * endpoints that support it, usage requested from the upstream. Unknown fields pass through.
  */
-export function outgoingBody(b: RelayBody, upstreamModel: string, askUsage: boolean): OutgoingBody {
+export async function outgoingBody(
+  b: RelayBody,
+  upstreamModel: string,
+  askUsage: boolean,
+): Promise<OutgoingBody> {
   if (b.kind === 'multipart') {
     if (upstreamModel === b.model) return { body: Buffer.from(b.raw), contentType: b.contentType };
     const form = new FormData();
     for (const [k, v] of b.form.entries()) form.append(k, k === 'model' ? upstreamModel : v);
-    return { body: form, contentType: undefined };
+    // encode once, with a fresh boundary, so every transport sends the same bytes
+    const encoded = new Response(form);
+    return {
+      body: Buffer.from(await encoded.arrayBuffer()),
+      contentType: encoded.headers.get('content-type')!,
+    };
   }
   const json: Json = { ...b.json, model: upstreamModel };
   if (b.stream && askUsage)

@@ -146,7 +146,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
       const adapter = providerFor(channel.type);
       if (!adapter || channel.keys.length === 0) continue;
       const upstreamModel = channel.modelMapping[model] ?? model;
-      const out = outgoingBody(body, upstreamModel, spec.streamUsage);
+      const out = await outgoingBody(body, upstreamModel, spec.streamUsage);
       const apiKey =
         channel.keys.length === 1
           ? channel.keys[0]!
