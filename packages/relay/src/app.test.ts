@@ -52,7 +52,8 @@ const disabled = token(2, { status: 'disabled' });
 const expired = token(3, { expiresAt: now - 1000 });
 const restricted = token(4, { models: ['gpt-3*'] });
 const ownerDisabled = token(5, { userId: 2 });
-const tokens = [ok, disabled, expired, restricted, ownerDisabled];
+const foreignGroup = token(6, { group: 'gold' });
+const tokens = [ok, disabled, expired, restricted, ownerDisabled, foreignGroup];
 
 const snapshot: Snapshot = {
   version: 1,
@@ -117,6 +118,7 @@ describe('relay app: refusals in the OpenAI error envelope', () => {
     ['expired key', expired.key, 403, 'key_expired'],
     ['disabled owner', ownerDisabled.key, 403, 'user_disabled'],
     ['model not allowed for the key', restricted.key, 403, 'model_not_allowed'],
+    ['a group the owner may not use', foreignGroup.key, 403, 'group_not_allowed'],
   ])('%s → %i %s', async (_name, key, status, code) => {
     const r = await call('/v1/chat/completions', { key, ...json({ model: 'gpt-4o', messages: [] }) });
     expect(r.status).toBe(status);

@@ -11,6 +11,7 @@ export const relayErrorTable = {
   key_expired: [403, 'permission_error', 'This API key has expired.'],
   user_disabled: [403, 'permission_error', 'The account that owns this API key is disabled.'],
   model_not_allowed: [403, 'permission_error', 'This API key may not use the requested model.'],
+  group_not_allowed: [403, 'permission_error', 'This API key is bound to a group your account may not use.'],
   ip_not_allowed: [
     403,
     'permission_error',

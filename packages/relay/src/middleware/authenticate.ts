@@ -1,4 +1,5 @@
 import { extractApiKey, hashApiKey, verifyApiKey } from '@tollgate/shared/api-key.ts';
+import { mayUseGroup } from '@tollgate/shared/groups.ts';
 import { compileIpList } from '@tollgate/shared/ip-match.ts';
 import type { TokenEntry } from '@tollgate/shared/snapshot/types.ts';
 import { createMiddleware } from 'hono/factory';
@@ -45,6 +46,8 @@ export function authenticate(o: AuthenticateOptions) {
     if (user.status !== 'active') throw new RelayError('user_disabled');
     if (token.allowedIps && !allowedIpsOf(token)(c.get('clientIp') ?? ''))
       throw new RelayError('ip_not_allowed');
+    if (!mayUseGroup(token.group, user.group, snapshot.config.settings))
+      throw new RelayError('group_not_allowed');
     const group = token.group ?? user.group;
     c.set('auth', { snapshot, token, user, group, groupEntry: snapshot.config.groups.get(group) });
     await next();

@@ -126,7 +126,7 @@ describe.each(DB_KINDS)('tokens service on %s', (kind) => {
     });
 
     it('stores limits, model and IP lists; an empty list is stored as "no restriction" (null)', async () => {
-      const u = await seedUser(deps);
+      const u = await seedUser(deps, 'user', { group: 'vip' });
       const expiresAt = Date.now() + 86_400_000;
       const { token } = await createToken(deps, u.id, {
         name: 'ci',
@@ -153,6 +153,24 @@ describe.each(DB_KINDS)('tokens service on %s', (kind) => {
       const empty = await createToken(deps, u.id, { name: 'open', models: [], allowedIps: [] });
       expect(empty.token.models).toBeNull();
       expect(empty.token.allowedIps).toBeNull();
+    });
+
+    it('allows only the owner’s group or one the operator made selectable', async () => {
+      const u = await seedUser(deps);
+      const refused = await createToken(deps, u.id, { name: 'g1', group: 'gold' }).catch((e: unknown) => e);
+      expect((refused as { code?: string }).code).toBe('BAD_REQUEST');
+      const ok = await createToken(deps, u.id, { name: 'g0', group: 'default' });
+      const upd = await updateToken(deps, u.id, { id: ok.token.id, group: 'gold' }).catch((e: unknown) => e);
+      expect((upd as { code?: string }).code).toBe('BAD_REQUEST');
+      await deps.db.db
+        .insertInto('settings')
+        .values({ key: 'user_selectable_groups', value: JSON.stringify(['gold']), updatedAt: Date.now() })
+        .execute();
+      try {
+        expect((await createToken(deps, u.id, { name: 'g2', group: 'gold' })).token.groupName).toBe('gold');
+      } finally {
+        await deps.db.db.deleteFrom('settings').where('key', '=', 'user_selectable_groups').execute();
+      }
     });
 
     it('bumps config_version by exactly one and records the new token', async () => {
@@ -242,7 +260,7 @@ describe.each(DB_KINDS)('tokens service on %s', (kind) => {
 
   describe('updateToken', () => {
     it('changes only the given fields and clears with null', async () => {
-      const u = await seedUser(deps);
+      const u = await seedUser(deps, 'user', { group: 'vip' });
       const { token } = await createToken(deps, u.id, {
         name: 'edit me',
         models: ['gpt-4o'],

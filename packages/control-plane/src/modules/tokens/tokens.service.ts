@@ -1,5 +1,6 @@
 import { generateApiKey, hashApiKey, maskApiKey } from '@tollgate/shared/api-key.ts';
 import { insertedId, isUniqueViolation } from '@tollgate/shared/db/index.ts';
+import { mayUseGroup, USER_SELECTABLE_GROUPS } from '@tollgate/shared/groups.ts';
 import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
@@ -69,9 +70,27 @@ async function ownedToken(deps: Deps, userId: number, id: number) {
 
 export const getToken = ownedToken;
 
+/** A key's group must be its owner's or one the operator made selectable (BAD_REQUEST otherwise). */
+async function checkGroup(deps: Deps, userId: number, group: string | null): Promise<void> {
+  if (group === null) return;
+  const [user, setting] = await Promise.all([
+    deps.db.db.selectFrom('users').select('groupName').where('id', '=', userId).executeTakeFirst(),
+    deps.db.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', USER_SELECTABLE_GROUPS)
+      .executeTakeFirst(),
+  ]);
+  const settings = setting ? { [USER_SELECTABLE_GROUPS]: JSON.parse(setting.value) as unknown } : {};
+  if (!user || !mayUseGroup(group, user.groupName, settings)) {
+    throw new ServiceError('BAD_REQUEST', `you may not use the group "${group}"`);
+  }
+}
+
 /** Creates a key for `userId`; the plaintext is returned once here and can be revealed later. */
 export async function createToken(deps: Deps, userId: number, input: CreateTokenInput) {
   const v = createTokenSchema.parse(input);
+  await checkGroup(deps, userId, v.group);
   const key = generateApiKey(deps.cfg.user_token_secret);
   const now = deps.now();
   try {
@@ -125,8 +144,9 @@ async function updateOwned(deps: Deps, userId: number, id: number, set: Record<s
   return ownedToken(deps, userId, id);
 }
 
-export function updateToken(deps: Deps, userId: number, input: z.output<typeof updateTokenSchema>) {
+export async function updateToken(deps: Deps, userId: number, input: z.output<typeof updateTokenSchema>) {
   const { id, unlimitedQuota, models, allowedIps, group, ...rest } = input;
+  if (group !== undefined) await checkGroup(deps, userId, group);
   const set: Record<string, unknown> = { ...rest };
   if (unlimitedQuota !== undefined) set.unlimitedQuota = unlimitedQuota ? 1 : 0;
   if (models !== undefined) set.models = json(models);
