@@ -52,3 +52,24 @@ describe('SseUsageTap', () => {
     expect(text).toBe(completed);
   });
 });
+
+describe('SseUsageTap counting streamed text', () => {
+  it('counts completion tokens from deltas without usage, within 2% of the true count', async () => {
+    const { countText } = await import('../metering/tokenizer.ts');
+    const words = Array.from(
+      { length: 500 },
+      (_, i) => [' hello', ' world', ' the', ' quick', ' brown', ' fox'][i % 6]!,
+    );
+    const parts = words.map((w) => chunk(w));
+    const tap = new SseUsageTap({ stripUsageChunk: true, countCompletion: countText });
+    tap.resume();
+    await new Promise<void>((resolve, reject) => {
+      Readable.from(parts.map((p) => Buffer.from(p)))
+        .pipe(tap)
+        .on('end', resolve)
+        .on('error', reject);
+    });
+    expect(tap.usage).toBeUndefined();
+    expect(Math.abs(tap.countedCompletionTokens - 500) / 500).toBeLessThanOrEqual(0.02);
+  });
+});

@@ -33,12 +33,20 @@ export function usageFrom(obj: unknown): Usage | undefined {
 export class SseUsageTap extends Transform {
   usage: Usage | undefined;
   events = 0;
+  /** completion tokens counted from the streamed text (only with `countCompletion`) */
+  countedCompletionTokens = 0;
   private tail: Buffer | undefined;
   private readonly stripUsageChunk: boolean;
+  private readonly count: ((text: string) => number) | undefined;
 
-  constructor(opts: { stripUsageChunk: boolean }) {
+  /**
+   * `countCompletion`: a tokenizer; when given, every event's text delta is counted as it passes (for
+   * upstreams that send no usage), without keeping the text.
+   */
+  constructor(opts: { stripUsageChunk: boolean; countCompletion?: (text: string) => number }) {
     super();
     this.stripUsageChunk = opts.stripUsageChunk;
+    this.count = opts.countCompletion;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -51,6 +59,7 @@ export class SseUsageTap extends Transform {
     }
     const complete = buf.subarray(0, end + 2);
     this.tail = end + 2 < buf.length ? buf.subarray(end + 2) : undefined;
+    if (this.count) this.countEvents(complete);
     if (complete.indexOf(USAGE_MARK) < 0) {
       this.events++;
       this.push(complete);
@@ -64,6 +73,23 @@ export class SseUsageTap extends Transform {
   override _flush(cb: TransformCallback): void {
     if (this.tail) this.push(this.tail);
     cb();
+  }
+
+  private countEvents(block: Buffer): void {
+    let start = 0;
+    while (start < block.length) {
+      const idx = block.indexOf(DELIM, start);
+      const stop = idx < 0 ? block.length : idx + 2;
+      const data = dataOf(block.subarray(start, stop));
+      start = stop;
+      if (!data || data === '[DONE]') continue;
+      try {
+        const text = deltaText(JSON.parse(data));
+        if (text) this.countedCompletionTokens += this.count!(text);
+      } catch {
+        // not JSON: nothing to count
+      }
+    }
   }
 
   private filterEvents(block: Buffer): Buffer {
@@ -101,4 +127,30 @@ function dataOf(event: Buffer): string | undefined {
   const lines = event.toString('utf8').split('\n');
   const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart());
   return data.length ? data.join('\n') : undefined;
+}
+
+/** The generated text in one stream event: chat deltas (content, reasoning, tool arguments), legacy text, Responses deltas. */
+export function deltaText(ev: unknown): string {
+  const e = ev as { choices?: unknown[]; type?: unknown; delta?: unknown };
+  if (typeof e?.type === 'string') {
+    return (e.type === 'response.output_text.delta' || e.type === 'response.function_call_arguments.delta') &&
+      typeof e.delta === 'string'
+      ? e.delta
+      : '';
+  }
+  if (!Array.isArray(e?.choices)) return '';
+  let s = '';
+  for (const c of e.choices as { text?: unknown; delta?: Record<string, unknown> }[]) {
+    if (typeof c?.text === 'string') s += c.text;
+    const d = c?.delta;
+    if (!d) continue;
+    if (typeof d.content === 'string') s += d.content;
+    if (typeof d.reasoning_content === 'string') s += d.reasoning_content;
+    if (Array.isArray(d.tool_calls)) {
+      for (const t of d.tool_calls as { function?: { arguments?: unknown } }[]) {
+        if (typeof t?.function?.arguments === 'string') s += t.function.arguments;
+      }
+    }
+  }
+  return s;
 }
