@@ -3,6 +3,7 @@ import { type ConfigPublisher, createConfigPublisher } from '@tollgate/shared/co
 import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { createLogger, type Logger } from '@tollgate/shared/logger.ts';
 import { createRedis } from '@tollgate/shared/redis.ts';
+import { type RedisNames, redisNames } from '@tollgate/shared/redis-names.ts';
 import { createSecretBox, type SecretBox } from '@tollgate/shared/secret-box.ts';
 import type { Redis } from 'ioredis';
 
@@ -11,6 +12,7 @@ export interface ControlPlaneDeps {
   cfg: Config;
   db: Db;
   redis: Redis | undefined;
+  redisNames: RedisNames;
   publisher: ConfigPublisher;
   /** encrypts key plaintexts so users can reveal them */
   tokenBox: SecretBox;
@@ -25,6 +27,7 @@ export function createControlPlaneDeps(
   opts: { logger?: Logger; name?: string } = {},
 ): ControlPlaneDeps {
   const logger = opts.logger ?? createLogger(cfg, opts.name ?? 'site');
+  const names = redisNames(cfg.redis_prefix);
   const redis = cfg.redis_conn_string
     ? createRedis(cfg.redis_conn_string, { name: opts.name ?? 'site' })
     : undefined;
@@ -33,7 +36,8 @@ export function createControlPlaneDeps(
     cfg,
     db: createDb(cfg),
     redis,
-    publisher: createConfigPublisher(redis),
+    publisher: createConfigPublisher(redis, names.configChannel),
+    redisNames: names,
     tokenBox: createSecretBox(cfg.user_token_secret, 'token-key'),
     channelBox: createSecretBox(cfg.user_token_secret, 'channel-key'),
     logger,

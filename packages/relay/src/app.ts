@@ -4,12 +4,17 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RelayEnv } from './env.ts';
 import { errorBody, RelayError } from './errors.ts';
+import type { Meter } from './metering/meter.ts';
+import { alsoTo, type RelayMetrics } from './metrics/metrics.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { clientIp } from './middleware/client-ip.ts';
+import { countRequests } from './middleware/count-requests.ts';
+import type { RateLimits } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { type Cooldowns, createCooldowns } from './proxy/cooldown.ts';
 import type { UpstreamClient } from './proxy/forward.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { endpoints, type FinishedRequest, relayEndpoint } from './routes/relay-endpoint.ts';
 import type { SnapshotStore } from './snapshot/store.ts';
@@ -28,6 +33,14 @@ export interface RelayDeps {
   trustedProxies?: readonly string[];
   reportEvent?: (e: RelayEvent) => void;
   onFinished?: (r: FinishedRequest) => void;
+  /** Prometheus metrics; `GET /metrics` is served when set */
+  metrics?: RelayMetrics;
+  /** when set, `GET /metrics` needs `Authorization: Bearer <metricsToken>` */
+  metricsToken?: string;
+  /** holds and settlement (SPEC §5); nothing is billed when unset */
+  meter?: Meter;
+  /** global, key and group rate limits (SPEC §7); none when unset */
+  limits?: RateLimits;
 }
 
 /** The relay as a Hono app: everything it needs is passed in, so tests build it with fakes. */
@@ -35,8 +48,14 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
   const app = new Hono<RelayEnv>();
   app.use('*', requestId());
   app.route('/', healthRoutes(deps.store));
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.route('/', metricsRoutes(metrics.registry, deps.metricsToken));
+    app.use('/v1/*', countRequests(metrics));
+  }
 
   const v1 = new Hono<RelayEnv>();
+  if (deps.limits) v1.use('*', deps.limits.global());
   v1.use(
     '*',
     bodyLimit({
@@ -48,14 +67,18 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
   );
   v1.use('*', clientIp(deps.trustedProxies ?? []));
   v1.use('*', authenticate({ store: deps.store, tokenSecret: deps.tokenSecret }));
+  if (deps.limits) v1.use('*', deps.limits.perKey());
   const relay = {
     upstream: deps.upstream,
     cooldowns: deps.cooldowns ?? createCooldowns(30_000),
     maxAttempts: deps.maxAttempts,
     deadlineMs: deps.requestTimeoutMs,
-    reportEvent: deps.reportEvent,
-    onFinished: deps.onFinished,
+    reportEvent: metrics ? alsoTo(metrics.event, deps.reportEvent) : deps.reportEvent,
+    onFinished: metrics ? alsoTo(metrics.finished, deps.onFinished) : deps.onFinished,
+    observer: metrics,
+    meter: deps.meter,
   };
+  if (deps.limits) relay.onFinished = alsoTo(deps.limits.onFinished, relay.onFinished);
   for (const spec of endpoints) v1.post(spec.path, relayEndpoint(spec, relay));
   v1.route('/models', modelsRoutes());
   app.route('/v1', v1);

@@ -18,5 +18,9 @@ export type RelayEnv = {
     startedAt: number;
     auth: AuthContext;
     clientIp: string;
+    /** `x-ratelimit-*` headers of the key/group limits, for responses written straight to the socket */
+    rateLimitHeaders?: Record<string, string>;
+    /** set once the relay endpoint reported the request through `onFinished` (metrics count the rest) */
+    finished: boolean;
   };
 };

@@ -3,9 +3,15 @@ import { type Config, ConfigError, loadConfig } from '@tollgate/shared/config.ts
 import { createDb } from '@tollgate/shared/db/index.ts';
 import { createLogger } from '@tollgate/shared/logger.ts';
 import { createRedis } from '@tollgate/shared/redis.ts';
+import { redisNames } from '@tollgate/shared/redis-names.ts';
 import { createSecretBox } from '@tollgate/shared/secret-box.ts';
 import { createApp } from './app.ts';
 import { createEventReporter } from './events/reporter.ts';
+import { createMemoryBalances } from './metering/memory-balances.ts';
+import { createMeter } from './metering/meter.ts';
+import { createRedisBalances } from './metering/redis-balances.ts';
+import { createRelayMetrics } from './metrics/metrics.ts';
+import { createRateLimits } from './middleware/rate-limit.ts';
 import { createCooldowns } from './proxy/cooldown.ts';
 import { createUpstreamClient } from './proxy/forward.ts';
 import { createSnapshotStore } from './snapshot/store.ts';
@@ -25,28 +31,65 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(cfg, 'relay');
   const db = createDb(cfg, { poolSize: 4 });
+  const names = redisNames(cfg.redis_prefix);
   const store = createSnapshotStore();
-  const subscriber = cfg.redis_conn_string
-    ? createRedis(cfg.redis_conn_string, { name: 'relay-sub', offlineQueue: true })
-    : undefined;
-  subscriber?.on('error', (err) => logger.warn({ err: err.message }, 'redis subscriber error'));
+  const redisFor = (name: string, offlineQueue = false) => {
+    if (!cfg.redis_conn_string) return undefined;
+    const client = createRedis(cfg.redis_conn_string, { name, offlineQueue });
+    client.on('error', (err) => logger.warn({ err: err.message, client: name }, 'redis error'));
+    return client;
+  };
+  // commands (holds, settlements, events, limits), pub/sub, and blocking stream reads each need their own connection
+  const redis = redisFor('relay');
+  const subscriber = redisFor('relay-sub', true);
+  const streamReader = redisFor('relay-flusher', true);
+  const flushIntervalMs = cfg.batch_update_interval * 1000;
+  const balances =
+    redis && streamReader
+      ? createRedisBalances({
+          db,
+          redis,
+          reader: streamReader,
+          names,
+          logger,
+          flushIntervalMs,
+          aggregateLedger: cfg.batch_update_enabled,
+        })
+      : createMemoryBalances({ db, logger, flushIntervalMs, aggregateLedger: cfg.batch_update_enabled });
+  const meter = createMeter({
+    balances,
+    defaultCompletionHold: cfg.hold_default_completion_tokens,
+    onSettleError: (err) => logger.error({ err }, 'settlement failed'),
+  });
   const sync = createSnapshotSync({
     db,
     channelBox: createSecretBox(cfg.user_token_secret, 'channel-key'),
     store,
     logger,
     redis: subscriber,
+    channel: names.configChannel,
     pollMs: cfg.snapshot_poll_interval,
+    // embedded: a top-up or a key edit re-reads that counter (Redis mode: the control plane moves it)
+    onChanges: (changes) => {
+      for (const ch of changes) {
+        if (ch.entity === 'user') void balances.refreshUser(Number(ch.id));
+        else if (ch.entity === 'token') void balances.refreshToken(Number(ch.id));
+      }
+    },
   });
-  const eventRedis = cfg.redis_conn_string
-    ? createRedis(cfg.redis_conn_string, { name: 'relay-events' })
-    : undefined;
-  eventRedis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  const events = createEventReporter({ db, redis: eventRedis, logger });
+  const events = createEventReporter({ db, redis, stream: names.eventsStream, logger });
+  const limits = createRateLimits({
+    redis,
+    globalRps: cfg.global_api_rate_limit,
+    logger,
+    keyPrefix: names.rateLimit,
+  });
   const upstream = createUpstreamClient({
     connectTimeoutMs: cfg.connect_timeout,
     timeoutMs: cfg.relay_timeout,
   });
+  const cooldowns = createCooldowns(cfg.channel.cooldown_seconds * 1000);
+  const metrics = createRelayMetrics({ store, cooldowns });
   const app = createApp({
     logger,
     store,
@@ -55,7 +98,11 @@ async function main(): Promise<void> {
     maxBodyBytes: cfg.max_body_bytes,
     maxAttempts: 1 + cfg.channel.retry_times,
     requestTimeoutMs: cfg.request_timeout,
-    cooldowns: createCooldowns(cfg.channel.cooldown_seconds * 1000),
+    cooldowns,
+    metrics,
+    metricsToken: cfg.metrics_token,
+    limits,
+    meter,
     trustedProxies: cfg.trusted_proxies,
     reportEvent: (e) => events.report(e),
     onFinished: (r) =>
@@ -93,9 +140,11 @@ async function main(): Promise<void> {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref());
     await Promise.race([drained, deadline]);
     await sync.stop();
+    // everything settled so far reaches SQL before exit
+    await balances.close();
     await events.close();
     subscriber?.disconnect();
-    eventRedis?.disconnect();
+    redis?.disconnect();
     await upstream.close().catch(() => undefined);
     await db.close();
     logger.info('relay stopped');

@@ -3,9 +3,6 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from './db/types.ts';
 import type { ConfigChange } from './snapshot/types.ts';
 
-/** Redis pub/sub channel carrying `{ version, changes }` after every committed config write. */
-export const CONFIG_CHANNEL = 'tollgate:config';
-
 export interface ConfigMessage {
   version: number;
   changes: ConfigChange[];
@@ -35,12 +32,13 @@ export interface ConfigPublisher {
   publish(message: ConfigMessage): Promise<void>;
 }
 
-export function createConfigPublisher(redis: Redis | undefined): ConfigPublisher {
+/** Publishes `{ version, changes }` on `channel` (RedisNames.configChannel) after every committed write. */
+export function createConfigPublisher(redis: Redis | undefined, channel: string): ConfigPublisher {
   return {
     async publish(message) {
       if (!redis) return;
       try {
-        await redis.publish(CONFIG_CHANNEL, JSON.stringify(message));
+        await redis.publish(channel, JSON.stringify(message));
       } catch {
         // the relays' periodic version check picks the change up
       }

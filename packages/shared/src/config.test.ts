@@ -82,3 +82,12 @@ describe('config.example.yaml', () => {
     }
   });
 });
+
+describe('environment', () => {
+  it('ignores TOLLGATE_* variables that are not configuration keys', () => {
+    const cfg = loadConfig({
+      env: { TOLLGATE_DATA_DIR: tmp(), TOLLGATE_TEST_MYSQL_URL: 'mysql://x', TOLLGATE_RELAY_PORT: '3100' },
+    });
+    expect(cfg.relay_port).toBe(3100);
+  });
+});

@@ -24,6 +24,11 @@ export const configSchema = z
     sql_dsn: z.string().optional(),
     /** `redis://host:port/db`. Unset → no Redis: in-process limits, snapshot version poll. */
     redis_conn_string: z.string().optional(),
+    /** Prefix of every Redis key and channel, so deployments can share one Redis. */
+    redis_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_.-]*$/, 'letters, digits and : _ . - only')
+      .default('tollgate:'),
     node_env: z.string().default('development'),
     data_dir: z.string().default('./data'),
     log_dir: z.string().optional(),
@@ -38,6 +43,8 @@ export const configSchema = z
     batch_update_enabled: bool.default(false),
     /** Seconds between flushes of batched settlements. */
     batch_update_interval: int(1).default(1),
+    /** completion tokens held before a call that sets no max_tokens (the hold is settled to the real cost) */
+    hold_default_completion_tokens: int().default(1024),
     /** Milliseconds one upstream attempt may stay silent: before its headers, and between body chunks. */
     relay_timeout: int(1).default(300_000),
     /** Milliseconds to find an upstream that answers, all retries included. */
@@ -52,6 +59,8 @@ export const configSchema = z
     trusted_proxies: z.array(z.string()).default([]),
     /** Milliseconds between snapshot version polls when there is no Redis. */
     snapshot_poll_interval: int(50).default(250),
+    /** When set, the relay's `GET /metrics` needs `Authorization: Bearer <metrics_token>`; unset → open. */
+    metrics_token: z.string().min(1).optional(),
     channel: z
       .object({
         /** minutes between scheduled channel tests; 0 = off */
@@ -118,7 +127,8 @@ function envOverrides(env: Record<string, string | undefined>): Record<string, u
     let path: string[] | undefined;
     if (name.startsWith('TOLLGATE_')) path = name.slice(9).toLowerCase().split('__');
     else if (legacyEnv[name]) path = [legacyEnv[name]];
-    if (!path) continue;
+    // other TOLLGATE_* variables (tests, scripts) are not configuration: only schema keys are read
+    if (!path || !(path[0]! in configSchema.shape)) continue;
     const key = path.join('.');
     setPath(out, path, key === 'trusted_proxies' ? value.split(',').map((s) => s.trim()) : value);
   }

@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from './db/index.ts';
+import { streamEntries } from './redis.ts';
 
-/** Redis stream the relays append their events to (production). */
-export const EVENTS_STREAM = 'tollgate:events';
 /** Consumer group of the control plane on that stream. */
 export const EVENTS_GROUP = 'control-plane';
 
@@ -41,11 +40,14 @@ export function parseEvent(text: string): RelayEvent | undefined {
 }
 
 /** Appends events; Redis stream when configured, else one batched SQL insert. */
-export async function appendEvents(target: { redis?: Redis; db: Db }, events: RelayEvent[]): Promise<void> {
+export async function appendEvents(
+  target: { redis?: Redis; db: Db; stream: string },
+  events: RelayEvent[],
+): Promise<void> {
   if (events.length === 0) return;
   if (target.redis) {
     const pipe = target.redis.pipeline();
-    for (const e of events) pipe.xadd(EVENTS_STREAM, 'MAXLEN', '~', '100000', '*', 'e', JSON.stringify(e));
+    for (const e of events) pipe.xadd(target.stream, 'MAXLEN', '~', '100000', '*', 'e', JSON.stringify(e));
     await pipe.exec();
     return;
   }
@@ -55,15 +57,20 @@ export async function appendEvents(target: { redis?: Redis; db: Db }, events: Re
     .execute();
 }
 
-export function createEventSource(source: { redis?: Redis; db: Db; consumer: string }): EventSource {
-  const { redis, db } = source;
+export function createEventSource(source: {
+  redis?: Redis;
+  db: Db;
+  consumer: string;
+  stream: string;
+}): EventSource {
+  const { redis, db, stream } = source;
   if (redis) {
     let groupReady = false;
     return {
       async read(max) {
         if (!groupReady) {
           try {
-            await redis.xgroup('CREATE', EVENTS_STREAM, EVENTS_GROUP, '0', 'MKSTREAM');
+            await redis.xgroup('CREATE', stream, EVENTS_GROUP, '0', 'MKSTREAM');
           } catch (err) {
             if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
           }
@@ -72,29 +79,28 @@ export function createEventSource(source: { redis?: Redis; db: Db; consumer: str
         // pending entries of this consumer first (a crash between read and ack), then new ones
         const out: StoredEvent[] = [];
         for (const from of ['0', '>']) {
-          const res = (await redis.xreadgroup(
+          const reply = await redis.call(
+            'XREADGROUP',
             'GROUP',
             EVENTS_GROUP,
             source.consumer,
             'COUNT',
             max,
             'STREAMS',
-            EVENTS_STREAM,
+            stream,
             from,
-          )) as [string, [string, string[]][]][] | null;
-          for (const [, entries] of res ?? []) {
-            for (const [id, fields] of entries) {
-              const e = parseEvent(fields[1] ?? '');
-              if (e) out.push({ id, event: e });
-              else await redis.xack(EVENTS_STREAM, EVENTS_GROUP, id);
-            }
+          );
+          for (const [id, fields] of streamEntries(reply)) {
+            const e = parseEvent(fields[1] ?? '');
+            if (e) out.push({ id, event: e });
+            else await redis.xack(stream, EVENTS_GROUP, id);
           }
           if (out.length > 0) break;
         }
         return out;
       },
       async ack(ids) {
-        if (ids.length) await redis.xack(EVENTS_STREAM, EVENTS_GROUP, ...ids);
+        if (ids.length) await redis.xack(stream, EVENTS_GROUP, ...ids);
       },
     };
   }

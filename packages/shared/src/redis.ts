@@ -13,3 +13,16 @@ export function createRedis(url: string, opts: { name?: string; offlineQueue?: b
     lazyConnect: false,
   });
 }
+
+export type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * The entries of an XREAD/XREADGROUP reply for one stream. ioredis 6 answers `[stream, entries]`
+ * (RESP3 map flattened) where older clients answered `[[stream, entries]]`; both are accepted.
+ */
+export function streamEntries(reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const first = reply[0];
+  const entries = Array.isArray(first) ? first[1] : reply[1];
+  return Array.isArray(entries) ? (entries as StreamEntry[]) : [];
+}

@@ -9,7 +9,12 @@ import { setChannelStatus } from '../modules/channels/channels.service.ts';
  * and the Admin see it, and an alert event is recorded.
  */
 export function createChannelFailureJob(deps: ControlPlaneDeps, consumer: string) {
-  const source: EventSource = createEventSource({ redis: deps.redis, db: deps.db, consumer });
+  const source: EventSource = createEventSource({
+    redis: deps.redis,
+    db: deps.db,
+    consumer,
+    stream: deps.redisNames.eventsStream,
+  });
   const recent = new Map<number, number[]>();
   const { auto_disable_failures: threshold, auto_disable_window_seconds: windowS } = deps.cfg.channel;
 

@@ -13,9 +13,9 @@ export interface Leader {
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-export function createLeader(redis: Redis | undefined, o: { key?: string; ttlMs?: number } = {}): Leader {
+export function createLeader(redis: Redis | undefined, o: { key: string; ttlMs?: number }): Leader {
   if (!redis) return { isLeader: () => true, stop: async () => undefined };
-  const key = o.key ?? 'tollgate:leader:jobs';
+  const key = o.key;
   const ttl = o.ttlMs ?? 10_000;
   const me = randomBytes(8).toString('hex');
   let leader = false;

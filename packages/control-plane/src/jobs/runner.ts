@@ -14,7 +14,7 @@ interface Job {
  * overlaps with itself; a failing run is logged and retried on the next tick.
  */
 export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { stop(): Promise<void> } {
-  const leader = createLeader(deps.redis);
+  const leader = createLeader(deps.redis, { key: deps.redisNames.jobsLeader });
   const consumer = `site-${randomBytes(4).toString('hex')}`;
   const jobs: Job[] = o.jobs ?? [
     { name: 'channel-failures', everyMs: 500, run: createChannelFailureJob(deps, consumer) },

@@ -10,6 +10,7 @@ import {
   migrateToLatest,
 } from '@tollgate/shared/db/index.ts';
 import { createLogger } from '@tollgate/shared/logger.ts';
+import { redisNames } from '@tollgate/shared/redis-names.ts';
 import { createSecretBox } from '@tollgate/shared/secret-box.ts';
 import type { ConfigChange } from '@tollgate/shared/snapshot/types.ts';
 import { sql } from 'kysely';
@@ -120,13 +121,14 @@ export async function createTestDeps(opts: {
   }
   const cfg = testConfig({ ...(sqlDsn ? { sql_dsn: sqlDsn } : {}), ...opts.config });
   const published: ConfigMessage[] = [];
-  const inner = createConfigPublisher(undefined);
+  const inner = createConfigPublisher(undefined, 'unused');
   let closed = false;
   return {
     kind: opts.kind,
     cfg,
     db,
     redis: undefined,
+    redisNames: redisNames(cfg.redis_prefix),
     publisher: {
       async publish(message) {
         published.push(message);

@@ -13,6 +13,8 @@ export interface EventReporter {
 export function createEventReporter(o: {
   db: Db;
   redis?: Redis;
+  /** RedisNames.eventsStream */
+  stream: string;
   logger: Logger;
   intervalMs?: number;
   maxBuffer?: number;

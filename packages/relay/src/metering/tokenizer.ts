@@ -86,3 +86,17 @@ export function requestedMaxTokens(body: Json): number | undefined {
   }
   return undefined;
 }
+
+/** The generated text of a non-streamed answer (chat, legacy completions, Responses output). */
+export function completionTextOf(answer: unknown): string {
+  const a = answer as {
+    choices?: { message?: { content?: unknown }; text?: unknown }[];
+    output_text?: unknown;
+  };
+  let s = typeof a?.output_text === 'string' ? a.output_text : '';
+  for (const c of Array.isArray(a?.choices) ? a.choices : []) {
+    if (typeof c?.text === 'string') s += c.text;
+    s += textOf(c?.message?.content);
+  }
+  return s;
+}

@@ -23,6 +23,8 @@ export interface StreamOutcome {
   /** the client went away before the end */
   clientAborted: boolean;
   usage: Usage | undefined;
+  /** completion tokens counted from the streamed text (SSE with `countCompletion`) */
+  countedCompletionTokens?: number;
   /** performance.now() when the first byte was written to the client */
   firstByteAt: number | undefined;
 }
@@ -85,9 +87,9 @@ export function pipeSse(
   status: number,
   headers: Record<string, string>,
   body: Readable,
-  o: PipeOptions & { stripUsageChunk: boolean },
+  o: PipeOptions & { stripUsageChunk: boolean; countCompletion?: (text: string) => number },
 ): Promise<StreamOutcome> {
-  const tap = new SseUsageTap({ stripUsageChunk: o.stripUsageChunk });
+  const tap = new SseUsageTap({ stripUsageChunk: o.stripUsageChunk, countCompletion: o.countCompletion });
   out.writeHead(status, {
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
@@ -95,7 +97,9 @@ export function pipeSse(
     'x-accel-buffering': 'no',
   });
   out.flushHeaders();
-  const done = pipeBody(out, tap, body, o, () => tap.usage);
+  const done = pipeBody(out, tap, body, o, () => tap.usage).then((r) =>
+    o.countCompletion ? { ...r, countedCompletionTokens: tap.countedCompletionTokens } : r,
+  );
   body.pipe(tap);
   return done;
 }

@@ -5,6 +5,8 @@ import type { ChannelEntry } from '@tollgate/shared/snapshot/types.ts';
 import type { Context } from 'hono';
 import type { RelayEnv } from '../env.ts';
 import { errorBody, RelayError } from '../errors.ts';
+import type { Meter } from '../metering/meter.ts';
+import { completionTextOf, countText } from '../metering/tokenizer.ts';
 import { providerFor } from '../providers/registry.ts';
 import type { Cooldowns } from '../proxy/cooldown.ts';
 import { type ForwardFailure, readBody, type UpstreamClient } from '../proxy/forward.ts';
@@ -27,6 +29,8 @@ export interface EndpointSpec {
 }
 
 export interface RelayEndpointDeps {
+  /** holds before the upstream call and settlement after it (SPEC §5); none → nothing is billed */
+  meter?: Meter;
   upstream: UpstreamClient;
   cooldowns: Cooldowns;
   /** attempts across channels for one request (1 + retries) */
@@ -36,6 +40,18 @@ export interface RelayEndpointDeps {
   reportEvent?: (e: RelayEvent) => void;
   /** called once per finished request (metering, logs, metrics) */
   onFinished?: (r: FinishedRequest) => void;
+  /** metrics probes on the hot path */
+  observer?: RelayObserver;
+}
+
+/** Hot-path probes (metrics): each must be cheap and must not throw. */
+export interface RelayObserver {
+  /** right before an upstream call; `attempt` 0 is the first; `elapsedMs` since `startedAt` */
+  upstreamCall(endpoint: string, attempt: number, elapsedMs: number): void;
+  /** an SSE response to the client started */
+  streamOpened(): void;
+  /** that SSE response ended: completed, broken or aborted */
+  streamClosed(): void;
 }
 
 /** The facts a finished request leaves behind. */
@@ -44,6 +60,8 @@ export interface FinishedRequest {
   endpoint: string;
   tokenId: number;
   userId: number;
+  /** the effective group the request was authorised and limited under */
+  group: string;
   model: string;
   upstreamModel: string | undefined;
   channelId: number | undefined;
@@ -55,6 +73,8 @@ export interface FinishedRequest {
   latencyMs: number;
   ttftMs: number | undefined;
   clientAborted: boolean;
+  /** completion tokens counted by the tokenizer when the upstream reported no usage */
+  countedCompletionTokens?: number;
 }
 
 /** Upstream statuses worth another channel: rate limits, server errors, and our upstream key being refused. */
@@ -94,18 +114,29 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
     if (!routeTiers(auth.snapshot, auth.group, model))
       throw new RelayError('model_not_found', { param: 'model' });
     const stream = spec.streams && body.stream;
+    // pre-consume: refuses here (insufficient balance/quota, no price) before any upstream call
+    const ticket = await deps.meter?.begin(
+      auth,
+      spec.path,
+      model,
+      body.kind === 'json' ? body.json : undefined,
+    );
+    let channelCostPpm: number | undefined;
     const tried: number[] = [];
     const exclude = new Set<number>();
     const controller = new AbortController();
     const deadline = started + deps.deadlineMs;
     let lastError = new RelayError('no_available_channel');
+    let sends = 0;
 
-    const finish = (r: Partial<FinishedRequest> & { status: number }) =>
-      deps.onFinished?.({
+    const finish = (r: Partial<FinishedRequest> & { status: number }) => {
+      c.set('finished', true);
+      const done: FinishedRequest = {
         requestId,
         endpoint: spec.path,
         tokenId: auth.token.id,
         userId: auth.user.id,
+        group: auth.group,
         model,
         upstreamModel: undefined,
         channelId: undefined,
@@ -117,7 +148,27 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
         ttftMs: undefined,
         clientAborted: false,
         ...r,
+      };
+      deps.onFinished?.(done);
+      void ticket?.settle({
+        requestId,
+        ok: done.status < 400 && done.errorCode === undefined,
+        status: done.status,
+        errorCode: done.errorCode,
+        usage: done.usage,
+        countedCompletionTokens: done.countedCompletionTokens,
+        clientAborted: done.clientAborted,
+        stream,
+        model,
+        upstreamModel: done.upstreamModel,
+        channelId: done.channelId,
+        channelCostPpm,
+        triedChannels: tried,
+        latencyMs: done.latencyMs,
+        ttftMs: done.ttftMs,
+        ip: c.get('clientIp'),
       });
+    };
     const failed = (
       channel: ChannelEntry,
       reason: ForwardFailure['kind'] | 'status' | 'malformed',
@@ -146,6 +197,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
       const adapter = providerFor(channel.type);
       if (!adapter || channel.keys.length === 0) continue;
       const upstreamModel = channel.modelMapping[model] ?? model;
+      channelCostPpm = channel.costMultiplierPpm ?? undefined;
       const out = await outgoingBody(body, upstreamModel, spec.streamUsage);
       const apiKey =
         channel.keys.length === 1
@@ -158,6 +210,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
         body: out.body,
         contentType: out.contentType,
       });
+      deps.observer?.upstreamCall(spec.path, sends++, performance.now() - started);
       const result = await deps.upstream.send(
         req,
         controller.signal,
@@ -190,7 +243,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
         finish({ status: err.status, errorCode: err.code, channelId: channel.id, upstreamModel });
         throw err;
       }
-      const headers = clientHeaders(res.headers, requestId);
+      const headers = { ...clientHeaders(res.headers, requestId), ...c.get('rateLimitHeaders') };
       const contentType = String(res.headers['content-type'] ?? '');
       const outcomeOf = (o: StreamOutcome) => {
         if (o.completed) deps.cooldowns.succeed(channel.id, model);
@@ -201,19 +254,26 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
           channelId: channel.id,
           upstreamModel,
           usage: o.usage,
+          countedCompletionTokens: o.countedCompletionTokens,
           ttftMs: o.firstByteAt === undefined ? undefined : o.firstByteAt - started,
           clientAborted: o.clientAborted,
         });
         return RESPONSE_ALREADY_SENT;
       };
       if (stream && contentType.includes('text/event-stream')) {
-        return outcomeOf(
-          await pipeSse(c.env.outgoing, res.status, headers, res.body, {
-            stripUsageChunk: !body.clientWantsUsage,
-            abort: () => controller.abort(),
-            errorTail: `data: ${errorBody(new RelayError('upstream_error', { message: 'The upstream stream was interrupted.' }))}\n\n`,
-          }),
-        );
+        deps.observer?.streamOpened();
+        try {
+          return outcomeOf(
+            await pipeSse(c.env.outgoing, res.status, headers, res.body, {
+              stripUsageChunk: !body.clientWantsUsage,
+              countCompletion: ticket ? countText : undefined,
+              abort: () => controller.abort(),
+              errorTail: `data: ${errorBody(new RelayError('upstream_error', { message: 'The upstream stream was interrupted.' }))}\n\n`,
+            }),
+          );
+        } finally {
+          deps.observer?.streamClosed();
+        }
       }
       if (spec.answer === 'any' && !contentType.includes('application/json')) {
         return outcomeOf(
@@ -233,11 +293,13 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
         continue;
       }
       deps.cooldowns.succeed(channel.id, model);
+      const usage = usageFrom(parsed);
       finish({
         status: res.status,
         channelId: channel.id,
         upstreamModel,
-        usage: usageFrom(parsed),
+        usage,
+        countedCompletionTokens: usage || !ticket ? undefined : countText(completionTextOf(parsed)),
         ttftMs: performance.now() - started,
       });
       return new Response(new Uint8Array(raw.buffer as ArrayBuffer, raw.byteOffset, raw.byteLength), {

@@ -1,4 +1,4 @@
-import { CONFIG_CHANNEL, parseConfigMessage } from '@tollgate/shared/config-bus.ts';
+import { parseConfigMessage } from '@tollgate/shared/config-bus.ts';
 import type { Db } from '@tollgate/shared/db/index.ts';
 import type { Logger } from '@tollgate/shared/logger.ts';
 import type { SecretBox } from '@tollgate/shared/secret-box.ts';
@@ -8,6 +8,7 @@ import {
   readChangesSince,
   readVersion,
 } from '@tollgate/shared/snapshot/load.ts';
+import type { ConfigChange } from '@tollgate/shared/snapshot/types.ts';
 import type { Redis } from 'ioredis';
 import type { SnapshotStore } from './store.ts';
 
@@ -18,6 +19,10 @@ export interface SnapshotSyncOptions {
   logger: Logger;
   /** subscriber connection (a dedicated ioredis client); undefined → version polling */
   redis?: Redis;
+  /** called with the changes applied incrementally (balances re-read users and keys) */
+  onChanges?: (changes: ConfigChange[]) => void;
+  /** pub/sub channel of config changes (RedisNames.configChannel) */
+  channel: string;
   /** poll interval without Redis (ms) */
   pollMs: number;
   /** safety check interval with Redis (ms) */
@@ -71,6 +76,7 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
     let snap = cur;
     for (const b of batches) snap = await applyChanges(o.db, o.channelBox, snap, b.version, b.changes);
     o.store.replace(snap);
+    for (const b of batches) o.onChanges?.(b.changes);
     o.logger.debug({ version: snap.version }, 'snapshot updated');
   }
 
@@ -118,7 +124,7 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
       if (o.redis) {
         const redis = o.redis;
         redis.on('message', (channel: string, text: string) => {
-          if (channel !== CONFIG_CHANNEL) return;
+          if (channel !== o.channel) return;
           const msg = parseConfigMessage(text);
           const cur = o.store.current();
           if (msg && cur && msg.version <= cur.version) return;
@@ -126,11 +132,11 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
         });
         redis.on('ready', () => {
           void redis
-            .subscribe(CONFIG_CHANNEL)
+            .subscribe(o.channel)
             .then(() => sync())
             .catch(() => undefined);
         });
-        if (redis.status === 'ready') await redis.subscribe(CONFIG_CHANNEL);
+        if (redis.status === 'ready') await redis.subscribe(o.channel);
         schedule(o.checkMs ?? 30_000);
       } else {
         schedule(o.pollMs);

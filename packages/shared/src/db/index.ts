@@ -86,11 +86,6 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
-/** `INSERT … IGNORE` / `ON CONFLICT DO NOTHING`: returns the number of rows actually inserted. */
-export function insertIgnoreModifier(kind: DbKind) {
-  return kind === 'mysql' ? sql`ignore` : undefined;
-}
-
 /** Cheap liveness check. */
 export async function ping(handle: Db): Promise<void> {
   await sql`select 1`.execute(handle.db);

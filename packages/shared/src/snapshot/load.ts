@@ -72,6 +72,7 @@ const channelColumns = [
   'priority',
   'weight',
   'status',
+  'costMultiplierPpm',
 ] as const;
 
 export function toChannelEntry(
@@ -92,6 +93,7 @@ export function toChannelEntry(
     priority: r.priority,
     weight: r.weight,
     status: r.status,
+    costMultiplierPpm: r.costMultiplierPpm === null ? null : Number(r.costMultiplierPpm),
   };
 }
 

@@ -46,6 +46,8 @@ export interface ChannelEntry {
   priority: number;
   weight: number;
   status: ChannelStatus;
+  /** what the upstream charges relative to the list cost prices (ppm); null = 1 */
+  costMultiplierPpm?: number | null;
 }
 
 export interface PriceEntry {

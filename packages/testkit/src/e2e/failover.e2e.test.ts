@@ -188,74 +188,77 @@ describe('failover across channels (real relay process)', () => {
   });
 });
 
-describe('auto-disable after N failures (relay events → control plane)', () => {
-  let stack: Stack;
-  let a: FakeUpstream;
-  let b: FakeUpstream;
+describe.each(['embedded', 'production'] as const)(
+  'auto-disable after N failures (relay events → control plane, %s)',
+  (mode) => {
+    let stack: Stack;
+    let a: FakeUpstream;
+    let b: FakeUpstream;
 
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
-    stack = await startStack('embedded', {
-      TOLLGATE_CHANNEL__COOLDOWN_SECONDS: '0',
-      TOLLGATE_CHANNEL__AUTO_DISABLE_FAILURES: '3',
-      TOLLGATE_CHANNEL__AUTO_DISABLE_WINDOW_SECONDS: '60',
+    beforeAll(async () => {
+      [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
+      stack = await startStack(mode, {
+        TOLLGATE_CHANNEL__COOLDOWN_SECONDS: '0',
+        TOLLGATE_CHANNEL__AUTO_DISABLE_FAILURES: '3',
+        TOLLGATE_CHANNEL__AUTO_DISABLE_WINDOW_SECONDS: '60',
+      });
     });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    await Promise.all([a?.close(), b?.close()]);
-  });
+    afterAll(async () => {
+      await stack?.stop();
+      await Promise.all([a?.close(), b?.close()]);
+    });
 
-  it('disables the failing channel in the database and the snapshot; users never notice', async () => {
-    const admin = siteClient(stack.siteUrl);
-    await admin.auth.login.mutate(stack.admin);
-    const chA = await admin.channels.create.mutate({
-      name: 'A',
-      baseUrl: a.url,
-      keys: ['sk-a-key-000001'],
-      models: ['m'],
-      priority: 10,
-    });
-    await admin.channels.create.mutate({
-      name: 'B',
-      baseUrl: b.url,
-      keys: ['sk-b-key-000002'],
-      models: ['m'],
-    });
-    const user = siteClient(stack.siteUrl);
-    await user.auth.register.mutate({ email: `auto-${Date.now()}@example.com`, password: 'auto-pass-123' });
-    const { key } = await user.tokens.create.mutate({ name: 'k' });
-    const openai = new OpenAI({ apiKey: key, baseURL: `${stack.relayUrl}/v1`, maxRetries: 0 });
-    await waitUntil(
-      async () =>
-        (await fetch(`${stack.relayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).ok,
-      2000,
-      'key ready',
-    );
+    it('disables the failing channel in the database and the snapshot; users never notice', async () => {
+      const admin = siteClient(stack.siteUrl);
+      await admin.auth.login.mutate(stack.admin);
+      const chA = await admin.channels.create.mutate({
+        name: 'A',
+        baseUrl: a.url,
+        keys: ['sk-a-key-000001'],
+        models: ['m'],
+        priority: 10,
+      });
+      await admin.channels.create.mutate({
+        name: 'B',
+        baseUrl: b.url,
+        keys: ['sk-b-key-000002'],
+        models: ['m'],
+      });
+      const user = siteClient(stack.siteUrl);
+      await user.auth.register.mutate({ email: `auto-${Date.now()}@example.com`, password: 'auto-pass-123' });
+      const { key } = await user.tokens.create.mutate({ name: 'k' });
+      const openai = new OpenAI({ apiKey: key, baseURL: `${stack.relayUrl}/v1`, maxRetries: 0 });
+      await waitUntil(
+        async () =>
+          (await fetch(`${stack.relayUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).ok,
+        2000,
+        'key ready',
+      );
 
-    a.setBehaviour({ fault: { status: 500 } });
-    for (let i = 0; i < 3; i++) {
-      const r = await openai.chat.completions.create({ model: 'm', messages: [] });
-      expect(r.choices.length).toBe(1);
-    }
-    expect(a.requests.length).toBe(3);
-    await waitUntil(
-      async () =>
-        (await admin.channels.list.query()).find((c) => c.id === chA.id)?.status === 'auto_disabled',
-      3000,
-      'auto-disable',
-    );
-    const row = (await admin.channels.list.query()).find((c) => c.id === chA.id)!;
-    expect(row.statusReason).toContain('failures');
-    // the next requests no longer touch A
-    await waitUntil(
-      async () => {
-        a.reset();
-        await openai.chat.completions.create({ model: 'm', messages: [] });
-        return a.requests.length === 0;
-      },
-      2000,
-      'the relay skipping the auto-disabled channel',
-    );
-  });
-});
+      a.setBehaviour({ fault: { status: 500 } });
+      for (let i = 0; i < 3; i++) {
+        const r = await openai.chat.completions.create({ model: 'm', messages: [] });
+        expect(r.choices.length).toBe(1);
+      }
+      expect(a.requests.length).toBe(3);
+      await waitUntil(
+        async () =>
+          (await admin.channels.list.query()).find((c) => c.id === chA.id)?.status === 'auto_disabled',
+        3000,
+        'auto-disable',
+      );
+      const row = (await admin.channels.list.query()).find((c) => c.id === chA.id)!;
+      expect(row.statusReason).toContain('failures');
+      // the next requests no longer touch A
+      await waitUntil(
+        async () => {
+          a.reset();
+          await openai.chat.completions.create({ model: 'm', messages: [] });
+          return a.requests.length === 0;
+        },
+        2000,
+        'the relay skipping the auto-disabled channel',
+      );
+    });
+  },
+);

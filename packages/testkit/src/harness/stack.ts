@@ -19,10 +19,15 @@ export interface ManagedProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns a Node process with the test's environment and keeps its output. */
-export function spawnNode(name: string, args: string[], env: Record<string, string>): ManagedProcess {
+/** Spawns a Node process with the test's environment and keeps its output (cwd: the workspace root). */
+export function spawnNode(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { cwd?: string } = {},
+): ManagedProcess {
   const child = spawn(process.execPath, args, {
-    cwd: root,
+    cwd: opts.cwd ?? root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -68,7 +73,16 @@ export interface Stack {
  * Starts site + relay as real processes: `embedded` on a fresh SQLite data dir with no Redis,
  * `production` on a fresh MariaDB database and the shared Redis.
  */
-export async function startStack(mode: StackMode, extraEnv: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  /** false: models without a price are refused (billing tests set prices); default true */
+  freeModels?: boolean;
+}
+
+export async function startStack(
+  mode: StackMode,
+  extraEnv: Record<string, string> = {},
+  opts: StackOptions = {},
+): Promise<Stack> {
   if (!existsSync(siteEntry))
     throw new Error(`the site is not built (${siteEntry}); run pnpm test, which builds it`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
@@ -93,9 +107,17 @@ export async function startStack(mode: StackMode, extraEnv: Record<string, strin
     dropDb = db.drop;
     env.TOLLGATE_SQL_DSN = db.dsn;
     env.TOLLGATE_REDIS_CONN_STRING = testRedisUrl;
+    // a namespace of its own on the shared Redis: parallel stacks never see each other's keys
+    env.TOLLGATE_REDIS_PREFIX = `${db.name}:`;
   }
   const handle = createDb({ sql_dsn: env.TOLLGATE_SQL_DSN, data_dir: dataDir });
   await migrateToLatest(handle);
+  if (opts.freeModels !== false) {
+    await handle.db
+      .insertInto('settings')
+      .values({ key: 'allow_free_models', value: 'true', updatedAt: Date.now() })
+      .execute();
+  }
   await handle.close();
 
   const sitePort = await freePort();

@@ -46,7 +46,11 @@ describe.each(['sqlite', 'mysql+redis'] as const)('snapshot sync (%s)', (kind) =
     if (kind === 'mysql+redis') {
       const db = await createTestDatabase();
       drop = db.drop;
-      Object.assign(overrides, { sql_dsn: db.dsn, redis_conn_string: testRedisUrl });
+      Object.assign(overrides, {
+        sql_dsn: db.dsn,
+        redis_conn_string: testRedisUrl,
+        redis_prefix: `tgtest-${db.name}:`,
+      });
     } else {
       overrides.data_dir = mkdtempSync(join(tmpdir(), 'tg-sync-'));
     }
@@ -61,6 +65,7 @@ describe.each(['sqlite', 'mysql+redis'] as const)('snapshot sync (%s)', (kind) =
       store,
       logger: pino({ level: 'silent' }),
       redis: sub,
+      channel: deps.redisNames.configChannel,
       pollMs: 250,
       // with Redis, rely on pub/sub only: the safety check is far away
       checkMs: 60_000,

@@ -1,0 +1,249 @@
+import { hostname } from 'node:os';
+import type { Db } from '@tollgate/shared/db/index.ts';
+import type { Logger } from '@tollgate/shared/logger.ts';
+import { streamEntries } from '@tollgate/shared/redis.ts';
+import type { RedisNames } from '@tollgate/shared/redis-names.ts';
+import type { Redis } from 'ioredis';
+import { type WriteOptions, writeSettlements } from './settlements-sql.ts';
+import type { BalanceStore, Hold, HoldRefusal, Settlement } from './types.ts';
+
+export const FLUSH_GROUP = 'flushers';
+
+const HOLD = `
+local h = tonumber(ARGV[1])
+local limited = ARGV[2] == '1'
+if redis.call('exists', KEYS[1]) == 0 then return 'missing_user' end
+if limited and redis.call('exists', KEYS[2]) == 0 then return 'missing_token' end
+local function avail(k)
+  local v = redis.call('hmget', k, 'base', 'held', 'pending')
+  return tonumber(v[1]) - tonumber(v[2]) - tonumber(v[3])
+end
+if limited and avail(KEYS[2]) < h then return 'insufficient_quota' end
+if avail(KEYS[1]) < h then return 'insufficient_balance' end
+redis.call('hincrby', KEYS[1], 'held', h)
+if limited then redis.call('hincrby', KEYS[2], 'held', h) end
+return 'ok'`;
+
+// `0 - x`, not `-x`: Lua turns -0 into "-0", which HINCRBY refuses as not an integer
+const SETTLE = `
+local h = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
+if redis.call('exists', KEYS[1]) == 1 then
+  redis.call('hincrby', KEYS[1], 'held', 0 - h)
+  redis.call('hincrby', KEYS[1], 'pending', cost)
+end
+if ARGV[3] == '1' and redis.call('exists', KEYS[2]) == 1 then
+  redis.call('hincrby', KEYS[2], 'held', 0 - h)
+  redis.call('hincrby', KEYS[2], 'pending', cost)
+end
+redis.call('xadd', KEYS[3], '*', 's', ARGV[4])
+return 1`;
+
+const SEED = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
+redis.call('hset', KEYS[1], 'base', ARGV[1], 'held', 0, 'pending', 0)
+return 1`;
+
+/**
+ * After the batch is in SQL: for each entry this consumer still has pending, XACK it and move its
+ * cost from `pending` to `base` — in one script, so a replay after a crash never applies it twice.
+ * ARGV: group, then per entry: id, user key, token key ('' when unlimited), cost.
+ */
+const ACK_APPLY = `
+local n = 0
+for i = 2, #ARGV, 4 do
+  if redis.call('xack', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    local cost = tonumber(ARGV[i + 3])
+    for _, k in ipairs({ARGV[i + 1], ARGV[i + 2]}) do
+      if k ~= '' and redis.call('exists', k) == 1 then
+        redis.call('hincrby', k, 'pending', 0 - cost)
+        redis.call('hincrby', k, 'base', 0 - cost)
+      end
+    end
+    redis.call('xdel', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+return n`;
+
+export interface RedisBalancesOptions extends WriteOptions {
+  db: Db;
+  /** commands (holds, settles, flush) */
+  redis: Redis;
+  /** a dedicated connection for the blocking stream reads */
+  reader: Redis;
+  names: RedisNames;
+  logger: Logger;
+  flushIntervalMs: number;
+  batchSize?: number;
+  /** entries of a dead relay's flusher are taken over after this idle time */
+  claimIdleMs?: number;
+}
+
+/**
+ * Balances shared by every relay (DESIGN §2): holds and settlements are single Lua scripts on Redis;
+ * settlements go to a Redis stream that each relay's flusher drains into SQL in batches (consumer
+ * group: any relay may write any entry; a crashed relay's entries are claimed by another).
+ */
+export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
+  const SETTLEMENT_STREAM = o.names.settlementsStream;
+  const userBalanceKey = o.names.userBalance;
+  const tokenQuotaKey = o.names.tokenQuota;
+  const consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const batchSize = o.batchSize ?? 500;
+  let stopped = false;
+  let groupReady: Promise<void> | undefined;
+
+  const ensureGroup = () =>
+    (groupReady ??= o.redis
+      .xgroup('CREATE', SETTLEMENT_STREAM, FLUSH_GROUP, '0', 'MKSTREAM')
+      .then(() => undefined)
+      .catch((err: Error) => {
+        if (!err.message.includes('BUSYGROUP')) {
+          groupReady = undefined;
+          throw err;
+        }
+      }));
+
+  async function seed(kind: 'user' | 'token', id: number): Promise<void> {
+    const base =
+      kind === 'user'
+        ? (await o.db.db.selectFrom('users').select('balance').where('id', '=', id).executeTakeFirst())
+            ?.balance
+        : (await o.db.db.selectFrom('tokens').select('remainQuota').where('id', '=', id).executeTakeFirst())
+            ?.remainQuota;
+    await o.redis.eval(
+      SEED,
+      1,
+      kind === 'user' ? userBalanceKey(id) : tokenQuotaKey(id),
+      String(Number(base ?? 0)),
+    );
+  }
+
+  async function writeAndAck(entries: [string, string[]][]): Promise<number> {
+    const parsed: { id: string; s: Settlement }[] = [];
+    for (const [id, fields] of entries) {
+      try {
+        parsed.push({ id, s: JSON.parse(fields[1] ?? '') as Settlement });
+      } catch {
+        await o.redis.xack(SETTLEMENT_STREAM, FLUSH_GROUP, id);
+      }
+    }
+    if (parsed.length === 0) return 0;
+    await writeSettlements(
+      o.db,
+      parsed.map((p) => p.s),
+      o,
+    );
+    const args: string[] = [FLUSH_GROUP];
+    for (const { id, s } of parsed) {
+      args.push(id, userBalanceKey(s.userId), s.limitedKey ? tokenQuotaKey(s.tokenId) : '', String(s.cost));
+    }
+    await o.redis.eval(ACK_APPLY, 1, SETTLEMENT_STREAM, ...args);
+    return parsed.length;
+  }
+
+  /** One drain at a time: the background loop and an explicit flush never write the same entries at once. */
+  let chain: Promise<unknown> = Promise.resolve();
+  function drainOnce(block: boolean): Promise<number> {
+    const p = chain.then(() => drainNow(block));
+    chain = p.catch(() => undefined);
+    return p;
+  }
+
+  async function drainNow(block: boolean): Promise<number> {
+    await ensureGroup();
+    // our own un-acked entries first (a failed write), then new ones
+    for (const from of ['0', '>']) {
+      const args: (string | number)[] = ['GROUP', FLUSH_GROUP, consumer, 'COUNT', batchSize];
+      if (block && from === '>') args.push('BLOCK', o.flushIntervalMs);
+      const client = block ? o.reader : o.redis;
+      const entries = streamEntries(
+        await client.call('XREADGROUP', ...args, 'STREAMS', SETTLEMENT_STREAM, from),
+      );
+      if (entries.length > 0) return writeAndAck(entries);
+    }
+    return 0;
+  }
+
+  async function claimAbandoned(): Promise<void> {
+    await ensureGroup();
+    const res = (await o.redis.call(
+      'XAUTOCLAIM',
+      SETTLEMENT_STREAM,
+      FLUSH_GROUP,
+      consumer,
+      o.claimIdleMs ?? 30_000,
+      '0',
+      'COUNT',
+      batchSize,
+    )) as [string, [string, string[]][]];
+    if (res?.[1]?.length) {
+      o.logger.warn({ entries: res[1].length }, 'took over settlements of a stopped relay');
+      await writeAndAck(res[1]);
+    }
+  }
+
+  let loop: Promise<void> | undefined;
+  const run = async () => {
+    let lastClaim = 0;
+    while (!stopped) {
+      try {
+        await drainOnce(true);
+        if (Date.now() - lastClaim > 10_000) {
+          lastClaim = Date.now();
+          await claimAbandoned();
+        }
+      } catch (err) {
+        o.logger.warn({ err: (err as Error).message }, 'settlement flush failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2000, o.flushIntervalMs)));
+      }
+    }
+  };
+  loop = run();
+
+  return {
+    async hold(h: Hold): Promise<HoldRefusal | undefined> {
+      const keys = [userBalanceKey(h.userId), tokenQuotaKey(h.tokenId)];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const r = (await o.redis.eval(
+          HOLD,
+          2,
+          ...keys,
+          String(h.amount),
+          h.limitedKey ? '1' : '0',
+        )) as string;
+        if (r === 'ok') return undefined;
+        if (r === 'insufficient_balance' || r === 'insufficient_quota') return r;
+        await seed(r === 'missing_user' ? 'user' : 'token', r === 'missing_user' ? h.userId : h.tokenId);
+      }
+      throw new Error('balance counters could not be seeded');
+    },
+    async settle(h: Hold, s: Settlement) {
+      await o.redis.eval(
+        SETTLE,
+        3,
+        userBalanceKey(h.userId),
+        tokenQuotaKey(h.tokenId),
+        SETTLEMENT_STREAM,
+        String(h.amount),
+        String(s.cost),
+        h.limitedKey ? '1' : '0',
+        JSON.stringify(s),
+      );
+    },
+    // the control plane applies SQL deltas to `base` directly (addToBase): nothing to re-read here
+    refreshUser: async () => undefined,
+    refreshToken: async () => undefined,
+    async flush() {
+      while ((await drainOnce(false)) > 0) {
+        // until this consumer has nothing new
+      }
+    },
+    async close() {
+      stopped = true;
+      o.reader.disconnect();
+      await loop?.catch(() => undefined);
+      await this.flush().catch((err: unknown) => o.logger.warn({ err }, 'final settlement flush failed'));
+    },
+  };
+}

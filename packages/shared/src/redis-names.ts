@@ -1,0 +1,34 @@
+/**
+ * Every Redis key and channel Tollgate uses, under one prefix (`redis_prefix`), so several
+ * deployments — or test runs — can share one Redis without seeing each other's data.
+ */
+export interface RedisNames {
+  prefix: string;
+  /** pub/sub channel of config changes */
+  configChannel: string;
+  /** stream of relay events for the control plane */
+  eventsStream: string;
+  /** stream of settlements for the flushers */
+  settlementsStream: string;
+  /** lock of the control plane's job leader */
+  jobsLeader: string;
+  /** prefix of rate-limiter keys */
+  rateLimit: string;
+  /** hot balance counter of a user */
+  userBalance(userId: number): string;
+  /** hot quota counter of a limited key */
+  tokenQuota(tokenId: number): string;
+}
+
+export function redisNames(prefix = 'tollgate:'): RedisNames {
+  return {
+    prefix,
+    configChannel: `${prefix}config`,
+    eventsStream: `${prefix}events`,
+    settlementsStream: `${prefix}settlements`,
+    jobsLeader: `${prefix}leader:jobs`,
+    rateLimit: `${prefix}rl:`,
+    userBalance: (id) => `${prefix}bal:u:${id}`,
+    tokenQuota: (id) => `${prefix}bal:t:${id}`,
+  };
+}

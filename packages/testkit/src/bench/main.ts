@@ -1,0 +1,351 @@
+/**
+ * `pnpm bench`: how much the relay costs on top of the cheapest possible Node proxy.
+ *
+ * Starts, each in a process of its own: the fake upstream, a baseline proxy (node:http piping over
+ * keep-alive) and the real relay (`packages/relay/src/main.ts`, embedded SQLite in a temp data dir,
+ * default config, a key and a channel created through the control-plane services). Then:
+ *   1. throughput: autocannon, closed loop, N connections, for non-streaming and streaming chat, against
+ *      (a) the upstream directly, (b) the baseline, (c) the relay — req/s, p50/p99, c/b;
+ *   2. added latency: an open loop at a fixed rate against (b) and (c) — p50/p99 of the whole answer
+ *      and of the time to the first body byte, relay minus baseline;
+ *   3. the relay's RSS before and after.
+ * `--soak <seconds>` instead runs only a streaming soak at `--rate` and prints the relay's RSS every 10 s.
+ * Everything is stopped and the temp dirs removed at the end, on an error, and on Ctrl+C.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort } from '../harness/ports.ts';
+import {
+  fixedRate,
+  type LatencyStats,
+  probe,
+  type ThroughputResult,
+  throughput,
+  type Workload,
+} from './load.ts';
+import { type BenchProcess, Cleanup, startProcess } from './processes.ts';
+import { seedEmbedded } from './seed.ts';
+
+const root = resolve(import.meta.dirname, '../../../..');
+const upstreamEntry = join(root, 'packages/testkit/src/fake-upstream/main.ts');
+const baselineEntry = join(root, 'packages/testkit/src/bench/baseline-proxy.ts');
+
+const usage = `pnpm bench [--duration 10] [--warmup 3] [--connections 50] [--rate 500] [--chunks 20]
+           [--relay packages/relay/src/main.ts] [--relay-log-level info] [--cpu-prof DIR] [--soak SECONDS]`;
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '500' },
+    chunks: { type: 'string', default: '20' },
+    relay: { type: 'string', default: 'packages/relay/src/main.ts' },
+    'relay-log-level': { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    soak: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+function positive(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`--${name} must be a positive number\n${usage}`);
+    process.exit(2);
+  }
+  return n;
+}
+const seconds = positive('duration', args.duration);
+const warmup = args.warmup === '0' ? 0 : positive('warmup', args.warmup);
+const connections = positive('connections', args.connections);
+const rate = positive('rate', args.rate);
+const chunks = positive('chunks', args.chunks);
+const soakSeconds = args.soak === undefined ? undefined : positive('soak', args.soak);
+const relayEntry = resolve(root, args.relay);
+
+const mib = (kib: number | undefined) => (kib === undefined ? '?' : `${(kib / 1024).toFixed(0)} MiB`);
+const num = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '–';
+const signed = (n: number) => (Number.isFinite(n) ? `${n >= 0 ? '+' : '−'}${Math.abs(n).toFixed(2)}` : '–');
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i < 2 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`;
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+const cleanup = new Cleanup();
+cleanup.onSignals();
+const work = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+cleanup.add(() => rmSync(work, { recursive: true, force: true }));
+
+async function startUpstream(): Promise<BenchProcess> {
+  const port = await freePort();
+  const p = await startProcess({
+    name: 'fake upstream',
+    args: [upstreamEntry, '--port', String(port), '--chunks', String(chunks), '--max-log-entries', '0'],
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/healthz',
+    cwd: root,
+    logFile: join(work, 'upstream.log'),
+  });
+  cleanup.add(() => p.stop());
+  return p;
+}
+
+async function startBaseline(upstream: BenchProcess): Promise<BenchProcess> {
+  const port = await freePort();
+  const p = await startProcess({
+    name: 'baseline proxy',
+    args: [baselineEntry, '--port', String(port), '--upstream', upstream.url],
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/healthz',
+    cwd: root,
+    logFile: join(work, 'baseline.log'),
+  });
+  cleanup.add(() => p.stop());
+  return p;
+}
+
+async function startRelay(
+  upstream: BenchProcess,
+): Promise<{ relay: BenchProcess; key: string; log: string }> {
+  const dataDir = join(work, 'data');
+  const runDir = join(work, 'run');
+  mkdirSync(runDir);
+  const { key } = await seedEmbedded({ dataDir, upstreamUrl: upstream.url });
+  const port = await freePort();
+  const nodeFlags: string[] = [];
+  if (args['cpu-prof']) {
+    const dir = resolve(process.env.INIT_CWD ?? process.cwd(), args['cpu-prof']);
+    mkdirSync(dir, { recursive: true });
+    nodeFlags.push('--cpu-prof', '--cpu-prof-dir', dir);
+    cleanup.add(() => console.log(`relay CPU profile written to ${dir}`));
+  }
+  const log = join(work, 'relay.log');
+  const relay = await startProcess({
+    name: 'relay',
+    args: [...nodeFlags, relayEntry],
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/readyz',
+    env: {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_RELAY_PORT: String(port),
+      TOLLGATE_HOST: '127.0.0.1',
+      ...(args['relay-log-level'] ? { TOLLGATE_LOG_LEVEL: args['relay-log-level'] } : {}),
+    },
+    // an empty directory: no config.yaml from the workspace is picked up
+    cwd: runDir,
+    logFile: log,
+  });
+  cleanup.add(() => relay.stop());
+  return { relay, key, log };
+}
+
+function workloads(key: string): { name: string; w: Workload }[] {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+  const messages = [{ role: 'user', content: 'Say hello to the benchmark.' }];
+  return [
+    {
+      name: 'chat',
+      w: {
+        path: '/v1/chat/completions',
+        headers,
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages }),
+        stream: false,
+      },
+    },
+    {
+      name: `chat stream (${chunks} chunks)`,
+      w: {
+        path: '/v1/chat/completions',
+        headers,
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
+        stream: true,
+      },
+    },
+  ];
+}
+
+/** `abc1234`, `abc1234 + uncommitted changes` (relay, shared, migrations), or `unknown` outside git. */
+function sourceRevision(): string {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'packages/relay', 'packages/shared', 'migrations');
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function describeMachine(): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return (
+    `${availableParallelism()} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
+    `${process.platform} ${release()}, Node ${process.version}`
+  );
+}
+
+async function runBench(): Promise<void> {
+  const upstream = await startUpstream();
+  const baseline = await startBaseline(upstream);
+  const { relay, key, log } = await startRelay(upstream);
+  const before = relay.rss();
+  const targets = [
+    { label: '(a) fake upstream direct', p: upstream },
+    { label: '(b) baseline proxy', p: baseline },
+    { label: '(c) relay', p: relay },
+  ];
+
+  console.log(
+    `\n## Throughput: ${connections} connections, closed loop, ${seconds} s per phase` +
+      (warmup ? ` after ${warmup} s of warm-up` : ''),
+  );
+  const rows: string[][] = [];
+  let relayRequests = 0;
+  for (const { name, w } of workloads(key)) {
+    const got: ThroughputResult[] = [];
+    for (const t of targets) {
+      await probe(t.p.url, w, `${t.label} (${name})`);
+      if (warmup) await throughput(t.p.url, w, { connections, seconds: warmup });
+      const r = await throughput(t.p.url, w, { connections, seconds });
+      if (t.p === relay) relayRequests += r.total;
+      got.push(r);
+      process.stderr.write(`  ${name} → ${t.label}: ${num(r.rps)} req/s\n`);
+    }
+    const b = got[1]!.rps;
+    got.forEach((r, i) => {
+      rows.push([
+        name,
+        targets[i]!.label,
+        num(r.rps),
+        num(r.p50),
+        num(r.p99),
+        num(r.failed),
+        i === 2 ? (r.rps / b).toFixed(2) : '',
+      ]);
+    });
+  }
+  console.log(table(['request', 'target', 'req/s', 'p50 ms', 'p99 ms', 'failed', 'c/b'], rows));
+
+  console.log(
+    `\n## Added latency: open loop at ${rate} req/s, ${seconds} s per phase (ms; TTFB = first body byte)`,
+  );
+  const lrows: string[][] = [];
+  for (const { name, w } of workloads(key)) {
+    if (warmup) {
+      await fixedRate(baseline.url, w, { rate, seconds: warmup });
+      await fixedRate(relay.url, w, { rate, seconds: warmup });
+    }
+    const b = await fixedRate(baseline.url, w, { rate, seconds });
+    const c = await fixedRate(relay.url, w, { rate, seconds });
+    relayRequests += c.count;
+    const ms = (s: LatencyStats, k: keyof LatencyStats) =>
+      w.stream || !k.startsWith('ttfb') ? num(s[k], 2) : '–';
+    const delta = (k: 'p50' | 'p99' | 'ttfbP50' | 'ttfbP99') =>
+      w.stream || !k.startsWith('ttfb') ? signed(c[k] - b[k]) : '–';
+    lrows.push([
+      name,
+      '(b) baseline',
+      ms(b, 'p50'),
+      ms(b, 'p99'),
+      ms(b, 'ttfbP50'),
+      ms(b, 'ttfbP99'),
+      num(b.failed),
+    ]);
+    lrows.push([
+      name,
+      '(c) relay',
+      ms(c, 'p50'),
+      ms(c, 'p99'),
+      ms(c, 'ttfbP50'),
+      ms(c, 'ttfbP99'),
+      num(c.failed),
+    ]);
+    lrows.push([
+      name,
+      'added by the relay',
+      delta('p50'),
+      delta('p99'),
+      delta('ttfbP50'),
+      delta('ttfbP99'),
+      '',
+    ]);
+  }
+  console.log(table(['request', 'target', 'p50', 'p99', 'TTFB p50', 'TTFB p99', 'failed'], lrows));
+
+  const after = relay.rss();
+  console.log(
+    `\nRelay RSS: ${mib(before?.now)} before load, ${mib(after?.now)} after` +
+      (after?.peak ? ` (peak ${mib(after.peak)})` : '') +
+      `; it answered ~${num(relayRequests)} requests and wrote ${num(statSync(log).size / 2 ** 20, 1)} MiB of logs.`,
+  );
+}
+
+async function runSoak(total: number): Promise<void> {
+  const upstream = await startUpstream();
+  const { relay, key } = await startRelay(upstream);
+  const stream = workloads(key)[1]!;
+  await probe(relay.url, stream.w, 'the relay');
+  const before = relay.rss();
+  console.log(
+    `\n## Soak: ${stream.name} at ${rate} req/s for ${total} s; relay RSS ${mib(before?.now)} at start`,
+  );
+  console.log(table(['t', 'RSS', 'peak RSS', 'streams in the last 10 s', 'failed', 'p50 ms', 'p99 ms'], []));
+  const stats = await fixedRate(relay.url, stream.w, {
+    rate,
+    seconds: total,
+    windowSeconds: 10,
+    onWindow: (t, s) => {
+      const rss = relay.rss();
+      const cells = [
+        `${t} s`,
+        mib(rss?.now),
+        mib(rss?.peak),
+        num(s.count),
+        num(s.failed),
+        num(s.p50, 2),
+        num(s.p99, 2),
+      ];
+      console.log(`| ${cells.join(' | ')} |`);
+    },
+  });
+  const after = relay.rss();
+  console.log(
+    `\n${num(stats.count)} streams, ${num(stats.failed)} failed, p50 ${num(stats.p50, 2)} ms, p99 ${num(stats.p99, 2)} ms; ` +
+      `relay RSS ${mib(before?.now)} → ${mib(after?.now)} (peak ${mib(after?.peak)})`,
+  );
+}
+
+console.log(`# Tollgate relay benchmark\n\nMachine: ${describeMachine()}.`);
+console.log(
+  'The load generator (this process), the fake upstream, the baseline proxy and the relay all run on this one ' +
+    'machine and share its cores: the figures compare the relay with the baseline, they are not capacity.',
+);
+console.log(
+  `Relay: ${relative(root, relayEntry)} (source ${sourceRevision()}), embedded SQLite in a temp data dir, default config` +
+    `${args['relay-log-level'] ? ` except log_level=${args['relay-log-level']}` : ' (log_level info: one line per request, to a file)'}; ` +
+    `fake upstream: ${chunks} content chunks, no delay.`,
+);
+try {
+  if (soakSeconds !== undefined) await runSoak(soakSeconds);
+  else await runBench();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await cleanup.run();
+}
+process.exit();

@@ -1,0 +1,195 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryBalances } from '@tollgate/relay/metering/memory-balances.ts';
+import { createRedisBalances } from '@tollgate/relay/metering/redis-balances.ts';
+import type { BalanceStore, Hold, Settlement } from '@tollgate/relay/metering/types.ts';
+import { addToBase } from '@tollgate/shared/balance-keys.ts';
+import { createDb, type Db, migrateToLatest, num } from '@tollgate/shared/db/index.ts';
+import { redisNames } from '@tollgate/shared/redis-names.ts';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testRedisUrl } from '../harness/services.ts';
+
+const logger = pino({ level: 'silent' });
+// a namespace of this run's own on the shared Redis
+const names = redisNames(`tgtest-${process.pid}-${Date.now().toString(36)}:`);
+let seq = 0;
+
+async function seedUser(db: Db, balance: number, remainQuota?: number) {
+  const now = Date.now();
+  const email = `bal-${now}-${seq++}@example.com`;
+  const u = await db.db
+    .insertInto('users')
+    .values({ email, passwordHash: 'x', balance, createdAt: now, updatedAt: now })
+    .executeTakeFirstOrThrow();
+  const userId = Number(u.insertId);
+  const t = await db.db
+    .insertInto('tokens')
+    .values({
+      userId,
+      name: 'k',
+      keyHash: `${email}`.padEnd(64, 'x').slice(0, 64),
+      keyEncrypted: 'x',
+      keyMask: 'x',
+      remainQuota: remainQuota ?? 0,
+      unlimitedQuota: remainQuota === undefined ? 1 : 0,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .executeTakeFirstOrThrow();
+  return { userId, tokenId: Number(t.insertId) };
+}
+
+function settlement(h: Hold, cost: number): Settlement {
+  return {
+    requestId: `req_${Date.now().toString(36)}_${seq++}`,
+    at: Date.now(),
+    userId: h.userId,
+    tokenId: h.tokenId,
+    limitedKey: h.limitedKey,
+    model: 'm',
+    upstreamModel: 'm',
+    channelId: 1,
+    triedChannels: [1],
+    promptTokens: 10,
+    cachedTokens: 0,
+    completionTokens: 5,
+    cost,
+    channelCost: 0,
+    latencyMs: 1,
+    ttftMs: 1,
+    stream: false,
+    status: 200,
+    errorCode: null,
+    ip: '127.0.0.1',
+    note: null,
+  };
+}
+
+type Kind = 'memory+sqlite' | 'memory+mysql' | 'redis+mysql';
+
+describe.each(['memory+sqlite', 'memory+mysql', 'redis+mysql'] as Kind[])('balances (%s)', (kind) => {
+  let db: Db;
+  let store: BalanceStore;
+  let redis: Redis | undefined;
+  let drop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    if (kind === 'memory+sqlite') {
+      db = createDb({ data_dir: mkdtempSync(join(tmpdir(), 'tg-bal-')) });
+    } else {
+      const t = await createTestDatabase();
+      drop = t.drop;
+      db = createDb({ sql_dsn: t.dsn, data_dir: '' });
+    }
+    await migrateToLatest(db);
+    if (kind === 'redis+mysql') {
+      redis = new Redis(testRedisUrl);
+      store = createRedisBalances({
+        db,
+        redis,
+        reader: new Redis(testRedisUrl),
+        names,
+        logger,
+        flushIntervalMs: 100,
+        aggregateLedger: false,
+      });
+    } else {
+      store = createMemoryBalances({ db, logger, flushIntervalMs: 100, aggregateLedger: false });
+    }
+  });
+  afterAll(async () => {
+    await store?.close();
+    const keys = redis ? await redis.keys(`${names.prefix}*`) : [];
+    if (keys.length) await redis!.del(...keys);
+    redis?.disconnect();
+    await db?.close();
+    await drop?.();
+  });
+
+  it('100 parallel holds against a balance for 10: exactly 10 pass, nothing overspent', async () => {
+    const { userId, tokenId } = await seedUser(db, 1000);
+    const holds = Array.from({ length: 100 }, () => ({ userId, tokenId, limitedKey: false, amount: 100 }));
+    const results = await Promise.all(holds.map((h) => store.hold(h)));
+    expect(results.filter((r) => r === undefined)).toHaveLength(10);
+    expect(results.filter((r) => r === 'insufficient_balance')).toHaveLength(90);
+    // settle the 10 at 60 each: 40 released per request
+    await Promise.all(
+      holds.filter((_, i) => results[i] === undefined).map((h) => store.settle(h, settlement(h, 60))),
+    );
+    await store.flush();
+    const u = await db.db
+      .selectFrom('users')
+      .select(['balance', 'usedQuota', 'requestCount'])
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(Number(u.balance)).toBe(400);
+    expect(Number(u.usedQuota)).toBe(600);
+    expect(Number(u.requestCount)).toBe(10);
+    const logs = await db.db
+      .selectFrom('logs')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('cost').as('c')])
+      .where('userId', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(num(logs.n)).toBe(10);
+    expect(num(logs.c)).toBe(600);
+    const ledger = await db.db
+      .selectFrom('ledger')
+      .select((eb) => eb.fn.sum('amount').as('s'))
+      .where('userId', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(num(ledger.s)).toBe(-600);
+    // the released 400 can be held again, and no more
+    expect(await store.hold({ userId, tokenId, limitedKey: false, amount: 400 })).toBeUndefined();
+    expect(await store.hold({ userId, tokenId, limitedKey: false, amount: 1 })).toBe('insufficient_balance');
+  });
+
+  it('a limited key refuses with insufficient_quota before the user runs out; quota is charged', async () => {
+    const { userId, tokenId } = await seedUser(db, 10_000, 250);
+    const h = { userId, tokenId, limitedKey: true, amount: 100 };
+    expect(await store.hold(h)).toBeUndefined();
+    expect(await store.hold(h)).toBeUndefined();
+    expect(await store.hold(h)).toBe('insufficient_quota');
+    await store.settle(h, settlement(h, 100));
+    await store.settle(h, settlement(h, 0));
+    await store.flush();
+    const t = await db.db
+      .selectFrom('tokens')
+      .select(['remainQuota', 'usedQuota'])
+      .where('id', '=', tokenId)
+      .executeTakeFirstOrThrow();
+    expect(Number(t.remainQuota)).toBe(150);
+    expect(Number(t.usedQuota)).toBe(100);
+    expect(await store.hold({ ...h, amount: 150 })).toBeUndefined();
+    expect(await store.hold({ ...h, amount: 1 })).toBe('insufficient_quota');
+  });
+
+  it('a top-up is visible to the next hold', async () => {
+    const { userId, tokenId } = await seedUser(db, 50);
+    const h = { userId, tokenId, limitedKey: false, amount: 100 };
+    expect(await store.hold(h)).toBe('insufficient_balance');
+    await db.db.updateTable('users').set({ balance: 150 }).where('id', '=', userId).execute();
+    if (redis) await addToBase(redis, names.userBalance(userId), 100);
+    else await store.refreshUser(userId);
+    expect(await store.hold(h)).toBeUndefined();
+  });
+
+  it('writing the same settlement twice charges once', async () => {
+    const { userId, tokenId } = await seedUser(db, 1000);
+    const h = { userId, tokenId, limitedKey: false, amount: 10 };
+    expect(await store.hold(h)).toBeUndefined();
+    const s = settlement(h, 10);
+    await store.settle(h, s);
+    expect(await store.hold(h)).toBeUndefined();
+    await store.settle(h, s);
+    await store.flush();
+    const u = await db.db
+      .selectFrom('users')
+      .select('balance')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(Number(u.balance)).toBe(990);
+  });
+});
