@@ -8,6 +8,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bootstrap, closeControlPlaneDeps, createControlPlaneDeps } from '@tollgate/control-plane';
 import { createChannel, listChannels } from '@tollgate/control-plane/modules/channels/channels.service.ts';
+import { listPrices, setPrice } from '@tollgate/control-plane/modules/prices/prices.service.ts';
+import { getSettings, setSetting } from '@tollgate/control-plane/modules/settings/settings.service.ts';
 import { type Config, ConfigError, loadConfig } from '@tollgate/shared/config.ts';
 
 const argv = process.argv.slice(2);
@@ -98,6 +100,16 @@ if (demo) {
     '--chunk-delay-ms',
     '30',
   ]);
+  // demo prices (quota units per 1M tokens; 500,000 units = $1) and a $5 welcome credit for new accounts
+  for (const [model, input, output] of [
+    ['gpt-4o-mini', 75_000, 300_000],
+    ['gpt-4o', 1_250_000, 5_000_000],
+    ['text-embedding-3-small', 10_000, 0],
+  ] as const) {
+    if (!(await listPrices(deps)).some((p) => p.model === model))
+      await setPrice(deps, { model, inputPrice: input, outputPrice: output });
+  }
+  if ((await getSettings(deps)).new_user_quota === 0) await setSetting(deps, 'new_user_quota', 2_500_000);
   const existing = (await listChannels(deps)).find((c) => c.name === 'demo (fake upstream)');
   if (!existing) {
     await createChannel(deps, {

@@ -9,6 +9,7 @@ import {
   updateChannel,
 } from '../modules/channels/channels.service.ts';
 import { listPrices, setPrice } from '../modules/prices/prices.service.ts';
+import { getSettings, setSetting } from '../modules/settings/settings.service.ts';
 import { createToken } from '../modules/tokens/tokens.service.ts';
 import { adjustBalance, createUser, generatePassword } from '../modules/users/users.service.ts';
 
@@ -274,6 +275,23 @@ export const commands: Record<string, Command> = {
             `${p.model}\tin ${p.inputPrice}\tout ${p.outputPrice}${p.perCallPrice !== null ? `\tper call ${p.perCallPrice}` : ''}`,
         )
         .join('\n') || '(no prices)',
+  },
+  'setting set': {
+    help: 'setting set --key K --value JSON      e.g. --key allow_free_models --value true',
+    async run(deps, argv) {
+      const o = opts(argv, { key: { type: 'string' }, value: { type: 'string' } });
+      let value: unknown;
+      try {
+        value = JSON.parse(need(o.value, 'value'));
+      } catch {
+        throw new ServiceError('BAD_REQUEST', '--value must be JSON (true, 5, "text", ["a"])');
+      }
+      return setSetting(deps, need(o.key, 'key'), value);
+    },
+  },
+  'setting list': {
+    help: 'setting list',
+    run: (deps) => getSettings(deps),
   },
   'snapshot publish': {
     help: 'snapshot publish                tell every relay to reload its whole snapshot now',

@@ -1,13 +1,16 @@
 import { generateApiKey, hashApiKey, maskApiKey } from '@tollgate/shared/api-key.ts';
+import { addToBase } from '@tollgate/shared/balance-keys.ts';
 import { insertedId, isUniqueViolation } from '@tollgate/shared/db/index.ts';
 import { mayUseGroup, USER_SELECTABLE_GROUPS } from '@tollgate/shared/groups.ts';
+import { redisNames } from '@tollgate/shared/redis-names.ts';
 import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
 import { type CreateTokenInput, createTokenSchema, type updateTokenSchema } from './tokens.schemas.ts';
 
-type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'tokenBox' | 'cfg'>;
+type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'tokenBox' | 'cfg'> &
+  Partial<Pick<ControlPlaneDeps, 'redis' | 'redisNames'>>;
 
 /** Columns of a key that its owner may see (never the hash or the encrypted plaintext). */
 const tokenColumns = [
@@ -153,7 +156,25 @@ export async function updateToken(deps: Deps, userId: number, input: z.output<ty
   if (allowedIps !== undefined) set.allowedIps = json(allowedIps);
   if (group !== undefined) set.groupName = group;
   for (const k of Object.keys(set)) if (set[k] === undefined) delete set[k];
-  return updateOwned(deps, userId, id, set);
+  const before =
+    rest.remainQuota === undefined
+      ? undefined
+      : await deps.db.db
+          .selectFrom('tokens')
+          .select('remainQuota')
+          .where('id', '=', id)
+          .where('userId', '=', userId)
+          .executeTakeFirst();
+  const token = await updateOwned(deps, userId, id, set);
+  // the relays' hot quota counter moves by the same delta (Redis); embedded relays re-read on the change
+  if (before && rest.remainQuota !== undefined) {
+    await addToBase(
+      deps.redis,
+      (deps.redisNames ?? redisNames()).tokenQuota(id),
+      rest.remainQuota - Number(before.remainQuota),
+    );
+  }
+  return token;
 }
 
 export function setTokenStatus(deps: Deps, userId: number, id: number, status: 'enabled' | 'disabled') {

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { addToBase } from '@tollgate/shared/balance-keys.ts';
 import { insertedId, isUniqueViolation, num } from '@tollgate/shared/db/index.ts';
+import { redisNames } from '@tollgate/shared/redis-names.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
@@ -15,7 +17,8 @@ import {
   type updateUserSchema,
 } from './users.schemas.ts';
 
-type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now'>;
+type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now'> &
+  Partial<Pick<ControlPlaneDeps, 'redis' | 'redisNames'>>;
 
 /**
  * `lower(column) LIKE '%text%' ESCAPE '!'`: case-insensitive, with `%`, `_` and `!` in the text taken
@@ -26,7 +29,10 @@ export function containsText(column: 'email' | 'displayName', text: string) {
   return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '!'`;
 }
 
-/** Creates a user (register, admin, CLI). E-mail taken → CONFLICT. */
+/** Settings key: quota units credited to every new account (0 = none). */
+export const NEW_USER_QUOTA = 'new_user_quota';
+
+/** Creates a user (register, admin, CLI), with the welcome credit if one is set. E-mail taken → CONFLICT. */
 export async function createUser(deps: Deps, input: CreateUserInput) {
   const v = createUserSchema.parse(input);
   const passwordHash = await hashPassword(v.password);
@@ -49,6 +55,21 @@ export async function createUser(deps: Deps, input: CreateUserInput) {
       changed('user', id);
       return id;
     });
+    const welcome = await deps.db.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', NEW_USER_QUOTA)
+      .executeTakeFirst();
+    const credit = welcome ? Number(JSON.parse(welcome.value)) : 0;
+    if (Number.isSafeInteger(credit) && credit > 0) {
+      await adjustBalance(deps, {
+        userId: id,
+        amount: credit,
+        reason: 'welcome credit',
+        idempotencyKey: `signup:${id}`,
+        kind: 'topup',
+      });
+    }
     return (await findPublicUser(deps.db.db, id))!;
   } catch (err) {
     if (isUniqueViolation(err))
@@ -170,6 +191,9 @@ export async function adjustBalance(
     changed('user', input.userId);
     return true;
   });
+  // the relays' hot counter moves by the same delta (Redis); embedded relays re-read on the change
+  if (applied)
+    await addToBase(deps.redis, (deps.redisNames ?? redisNames()).userBalance(input.userId), input.amount);
   return { applied, user: await getUser(deps, input.userId) };
 }
 
