@@ -18,6 +18,10 @@ export interface RedisNames {
   userBalance(userId: number): string;
   /** hot quota counter of a limited key */
   tokenQuota(tokenId: number): string;
+  /** the open holds of one relay (request id → `userKey|tokenKey|amount`) */
+  holds(relayId: string): string;
+  /** a relay's heartbeat; when it expires its open holds are released */
+  relayAlive(relayId: string): string;
 }
 
 export function redisNames(prefix = 'tollgate:'): RedisNames {
@@ -30,5 +34,7 @@ export function redisNames(prefix = 'tollgate:'): RedisNames {
     rateLimit: `${prefix}rl:`,
     userBalance: (id) => `${prefix}bal:u:${id}`,
     tokenQuota: (id) => `${prefix}bal:t:${id}`,
+    holds: (relayId) => `${prefix}holds:${relayId}`,
+    relayAlive: (relayId) => `${prefix}relay:${relayId}`,
   };
 }

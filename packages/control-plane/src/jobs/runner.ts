@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ControlPlaneDeps } from '../deps.ts';
 import { createChannelFailureJob } from './channel-failures.ts';
 import { createLeader } from './leader.ts';
+import { createReleaseHoldsJob } from './release-holds.ts';
 
 interface Job {
   name: string;
@@ -18,6 +19,7 @@ export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { s
   const consumer = `site-${randomBytes(4).toString('hex')}`;
   const jobs: Job[] = o.jobs ?? [
     { name: 'channel-failures', everyMs: 500, run: createChannelFailureJob(deps, consumer) },
+    { name: 'release-holds', everyMs: 5_000, run: createReleaseHoldsJob(deps) },
   ];
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();

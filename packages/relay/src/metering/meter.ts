@@ -60,6 +60,7 @@ export function createMeter(o: MeterOptions) {
 
   return {
     async begin(
+      requestId: string,
       auth: AuthContext,
       endpoint: string,
       model: string,
@@ -77,6 +78,7 @@ export function createMeter(o: MeterOptions) {
           )
         : 0;
       const hold: Hold = {
+        requestId,
         userId: auth.user.id,
         tokenId: auth.token.id,
         limitedKey: !auth.token.unlimitedQuota,

@@ -8,6 +8,8 @@ import { type WriteOptions, writeSettlements } from './settlements-sql.ts';
 import type { BalanceStore, Hold, HoldRefusal, Settlement } from './types.ts';
 
 export const FLUSH_GROUP = 'flushers';
+/** a relay silent this long is presumed dead and its open holds are released */
+export const HEARTBEAT_TTL_MS = 15_000;
 
 const HOLD = `
 local h = tonumber(ARGV[1])
@@ -22,18 +24,22 @@ if limited and avail(KEYS[2]) < h then return 'insufficient_quota' end
 if avail(KEYS[1]) < h then return 'insufficient_balance' end
 redis.call('hincrby', KEYS[1], 'held', h)
 if limited then redis.call('hincrby', KEYS[2], 'held', h) end
+-- remembered per relay, so the holds of a relay that dies are released (reconciler)
+redis.call('hset', KEYS[3], ARGV[3], (limited and (KEYS[1] .. '|' .. KEYS[2]) or (KEYS[1] .. '|')) .. '|' .. h)
 return 'ok'`;
 
 // `0 - x`, not `-x`: Lua turns -0 into "-0", which HINCRBY refuses as not an integer
 const SETTLE = `
 local h = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
+-- a hold released already (its relay was presumed dead) is not given back twice
+local release = redis.call('hdel', KEYS[4], ARGV[5]) == 1 and h or 0
 if redis.call('exists', KEYS[1]) == 1 then
-  redis.call('hincrby', KEYS[1], 'held', 0 - h)
+  redis.call('hincrby', KEYS[1], 'held', 0 - release)
   redis.call('hincrby', KEYS[1], 'pending', cost)
 end
 if ARGV[3] == '1' and redis.call('exists', KEYS[2]) == 1 then
-  redis.call('hincrby', KEYS[2], 'held', 0 - h)
+  redis.call('hincrby', KEYS[2], 'held', 0 - release)
   redis.call('hincrby', KEYS[2], 'pending', cost)
 end
 redis.call('xadd', KEYS[3], '*', 's', ARGV[4])
@@ -90,6 +96,12 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
   const tokenQuotaKey = o.names.tokenQuota;
   const consumer = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const batchSize = o.batchSize ?? 500;
+  const holdsKey = o.names.holds(consumer);
+  const aliveKey = o.names.relayAlive(consumer);
+  const beat = () => o.redis.set(aliveKey, '1', 'PX', HEARTBEAT_TTL_MS).catch(() => undefined);
+  void beat();
+  const heartbeat = setInterval(beat, HEARTBEAT_TTL_MS / 3);
+  heartbeat.unref();
   let stopped = false;
   let groupReady: Promise<void> | undefined;
 
@@ -203,14 +215,15 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
 
   return {
     async hold(h: Hold): Promise<HoldRefusal | undefined> {
-      const keys = [userBalanceKey(h.userId), tokenQuotaKey(h.tokenId)];
+      const keys = [userBalanceKey(h.userId), tokenQuotaKey(h.tokenId), holdsKey];
       for (let attempt = 0; attempt < 3; attempt++) {
         const r = (await o.redis.eval(
           HOLD,
-          2,
+          3,
           ...keys,
           String(h.amount),
           h.limitedKey ? '1' : '0',
+          h.requestId,
         )) as string;
         if (r === 'ok') return undefined;
         if (r === 'insufficient_balance' || r === 'insufficient_quota') return r;
@@ -221,14 +234,16 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
     async settle(h: Hold, s: Settlement) {
       await o.redis.eval(
         SETTLE,
-        3,
+        4,
         userBalanceKey(h.userId),
         tokenQuotaKey(h.tokenId),
         SETTLEMENT_STREAM,
+        holdsKey,
         String(h.amount),
         String(s.cost),
         h.limitedKey ? '1' : '0',
         JSON.stringify(s),
+        h.requestId,
       );
     },
     // the control plane applies SQL deltas to `base` directly (addToBase): nothing to re-read here
@@ -241,9 +256,11 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
     },
     async close() {
       stopped = true;
+      clearInterval(heartbeat);
       o.reader.disconnect();
       await loop?.catch(() => undefined);
       await this.flush().catch((err: unknown) => o.logger.warn({ err }, 'final settlement flush failed'));
+      await o.redis.del(aliveKey).catch(() => undefined);
     },
   };
 }

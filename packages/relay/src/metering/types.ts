@@ -31,6 +31,8 @@ export type HoldRefusal = 'insufficient_balance' | 'insufficient_quota';
 
 /** What a hold took, so settlement gives back exactly the rest. */
 export interface Hold {
+  /** the request the hold is for (a crashed relay's holds are released by request) */
+  requestId: string;
   userId: number;
   tokenId: number;
   limitedKey: boolean;

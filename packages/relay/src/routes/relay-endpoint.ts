@@ -116,6 +116,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
     const stream = spec.streams && body.stream;
     // pre-consume: refuses here (insufficient balance/quota, no price) before any upstream call
     const ticket = await deps.meter?.begin(
+      requestId,
       auth,
       spec.path,
       model,

@@ -16,6 +16,7 @@ const logger = pino({ level: 'silent' });
 // a namespace of this run's own on the shared Redis
 const names = redisNames(`tgtest-${process.pid}-${Date.now().toString(36)}:`);
 let seq = 0;
+const nextId = () => `hold_${Date.now().toString(36)}_${seq++}`;
 
 async function seedUser(db: Db, balance: number, remainQuota?: number) {
   const now = Date.now();
@@ -44,7 +45,7 @@ async function seedUser(db: Db, balance: number, remainQuota?: number) {
 
 function settlement(h: Hold, cost: number): Settlement {
   return {
-    requestId: `req_${Date.now().toString(36)}_${seq++}`,
+    requestId: h.requestId,
     at: Date.now(),
     userId: h.userId,
     tokenId: h.tokenId,
@@ -111,7 +112,13 @@ describe.each(['memory+sqlite', 'memory+mysql', 'redis+mysql'] as Kind[])('balan
 
   it('100 parallel holds against a balance for 10: exactly 10 pass, nothing overspent', async () => {
     const { userId, tokenId } = await seedUser(db, 1000);
-    const holds = Array.from({ length: 100 }, () => ({ userId, tokenId, limitedKey: false, amount: 100 }));
+    const holds = Array.from({ length: 100 }, () => ({
+      requestId: nextId(),
+      userId,
+      tokenId,
+      limitedKey: false,
+      amount: 100,
+    }));
     const results = await Promise.all(holds.map((h) => store.hold(h)));
     expect(results.filter((r) => r === undefined)).toHaveLength(10);
     expect(results.filter((r) => r === 'insufficient_balance')).toHaveLength(90);
@@ -142,18 +149,24 @@ describe.each(['memory+sqlite', 'memory+mysql', 'redis+mysql'] as Kind[])('balan
       .executeTakeFirstOrThrow();
     expect(num(ledger.s)).toBe(-600);
     // the released 400 can be held again, and no more
-    expect(await store.hold({ userId, tokenId, limitedKey: false, amount: 400 })).toBeUndefined();
-    expect(await store.hold({ userId, tokenId, limitedKey: false, amount: 1 })).toBe('insufficient_balance');
+    expect(
+      await store.hold({ requestId: nextId(), userId, tokenId, limitedKey: false, amount: 400 }),
+    ).toBeUndefined();
+    expect(await store.hold({ requestId: nextId(), userId, tokenId, limitedKey: false, amount: 1 })).toBe(
+      'insufficient_balance',
+    );
   });
 
   it('a limited key refuses with insufficient_quota before the user runs out; quota is charged', async () => {
     const { userId, tokenId } = await seedUser(db, 10_000, 250);
-    const h = { userId, tokenId, limitedKey: true, amount: 100 };
+    const mk = () => ({ requestId: nextId(), userId, tokenId, limitedKey: true, amount: 100 });
+    const h = mk();
+    const h2 = mk();
     expect(await store.hold(h)).toBeUndefined();
-    expect(await store.hold(h)).toBeUndefined();
-    expect(await store.hold(h)).toBe('insufficient_quota');
+    expect(await store.hold(h2)).toBeUndefined();
+    expect(await store.hold(mk())).toBe('insufficient_quota');
     await store.settle(h, settlement(h, 100));
-    await store.settle(h, settlement(h, 0));
+    await store.settle(h2, settlement(h2, 0));
     await store.flush();
     const t = await db.db
       .selectFrom('tokens')
@@ -168,7 +181,7 @@ describe.each(['memory+sqlite', 'memory+mysql', 'redis+mysql'] as Kind[])('balan
 
   it('a top-up is visible to the next hold', async () => {
     const { userId, tokenId } = await seedUser(db, 50);
-    const h = { userId, tokenId, limitedKey: false, amount: 100 };
+    const h = { requestId: nextId(), userId, tokenId, limitedKey: false, amount: 100 };
     expect(await store.hold(h)).toBe('insufficient_balance');
     await db.db.updateTable('users').set({ balance: 150 }).where('id', '=', userId).execute();
     if (redis) await addToBase(redis, names.userBalance(userId), 100);
@@ -178,12 +191,14 @@ describe.each(['memory+sqlite', 'memory+mysql', 'redis+mysql'] as Kind[])('balan
 
   it('writing the same settlement twice charges once', async () => {
     const { userId, tokenId } = await seedUser(db, 1000);
-    const h = { userId, tokenId, limitedKey: false, amount: 10 };
+    const h = { requestId: nextId(), userId, tokenId, limitedKey: false, amount: 10 };
     expect(await store.hold(h)).toBeUndefined();
     const s = settlement(h, 10);
     await store.settle(h, s);
-    expect(await store.hold(h)).toBeUndefined();
-    await store.settle(h, s);
+    // the same settlement delivered again (a replay) must not charge twice
+    const again = { ...h, requestId: nextId() };
+    expect(await store.hold(again)).toBeUndefined();
+    await store.settle(again, s);
     await store.flush();
     const u = await db.db
       .selectFrom('users')
