@@ -249,8 +249,11 @@ describe.each(['embedded', 'production'] as const)('billing end to end (%s)', (m
     const c = await newCustomer(30);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        c.clients[i % c.clients.length]!.chat.completions
-          .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 })
+        c.clients[i % c.clients.length]!.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 10,
+        })
           .then(() => 'ok' as const)
           .catch((e: unknown) => (e as InstanceType<typeof OpenAI.APIError>).code ?? 'error'),
       ),
