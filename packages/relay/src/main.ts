@@ -54,6 +54,7 @@ async function main(): Promise<void> {
           logger,
           flushIntervalMs,
           aggregateLedger: cfg.batch_update_enabled,
+          claimIdleMs: cfg.settlement_claim_idle_seconds * 1000,
         })
       : createMemoryBalances({ db, logger, flushIntervalMs, aggregateLedger: cfg.batch_update_enabled });
   const meter = createMeter({
@@ -134,11 +135,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'relay draining');
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    // idle keep-alive sockets would hold close() open; busy ones finish their response first
-    (server as import('node:http').Server).closeIdleConnections?.();
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref());
+    const http = server as import('node:http').Server;
+    // no new connections; requests already on a connection finish, answered with `Connection: close`
+    http.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+    const drained = new Promise<void>((resolve) => http.close(() => resolve()));
+    // keep-alive sockets between two requests would hold close() open
+    const idle = setInterval(() => http.closeIdleConnections(), 50);
+    http.closeIdleConnections();
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, cfg.shutdown_timeout).unref());
     await Promise.race([drained, deadline]);
+    clearInterval(idle);
+    http.closeAllConnections();
     await sync.stop();
     // everything settled so far reaches SQL before exit
     await balances.close();

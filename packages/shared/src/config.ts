@@ -45,6 +45,10 @@ export const configSchema = z
     batch_update_interval: int(1).default(1),
     /** completion tokens held before a call that sets no max_tokens (the hold is settled to the real cost) */
     hold_default_completion_tokens: int().default(1024),
+    /** seconds after which another relay takes over the unwritten settlements of a relay that died (Redis) */
+    settlement_claim_idle_seconds: int(1).default(30),
+    /** milliseconds SIGTERM waits for in-flight requests (streams included) before closing them */
+    shutdown_timeout: int(0).default(30_000),
     /** Milliseconds one upstream attempt may stay silent: before its headers, and between body chunks. */
     relay_timeout: int(1).default(300_000),
     /** Milliseconds to find an upstream that answers, all retries included. */

@@ -201,7 +201,7 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
     while (!stopped) {
       try {
         await drainOnce(true);
-        if (Date.now() - lastClaim > 10_000) {
+        if (Date.now() - lastClaim > Math.min(10_000, o.claimIdleMs ?? 30_000)) {
           lastClaim = Date.now();
           await claimAbandoned();
         }
