@@ -1,7 +1,8 @@
-import { createDb, type Db, num } from '@tollgate/shared/db/index.ts';
+import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
+import { booksOf, newCustomer, waitForKey } from '../harness/customers.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
 
@@ -54,79 +55,28 @@ describe.each(['embedded', 'production'] as const)('billing end to end (%s)', (m
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  async function newCustomer(balance: number, keyQuota?: number) {
-    const user = siteClient(stack.siteUrl);
-    const email = `bill-${mode}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
-    const { userId } = await user.auth.register.mutate({ email, password: 'billing-pass-1' });
-    if (balance) await admin.users.adjustBalance.mutate({ userId, amount: balance, reason: 'test top-up' });
-    const { key, token } = await user.tokens.create.mutate({
-      name: 'k',
-      unlimitedQuota: keyQuota === undefined,
-      remainQuota: keyQuota ?? 0,
-    });
-    const clients = [stack.relayUrl, relay2].map(
-      (url) => new OpenAI({ apiKey: key, baseURL: `${url}/v1`, maxRetries: 0 }),
-    );
-    for (let i = 0; i < 60; i++) {
-      if ((await fetch(`${relay2}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).ok) break;
-      await sleep(50);
-    }
-    return { userId, tokenId: token.id, clients };
+  async function customer(balance: number, keyQuota?: number) {
+    const c = await newCustomer(stack.siteUrl, admin, { balance, keyQuota, tag: `bill-${mode}` });
+    const urls = [stack.relayUrl, relay2];
+    await waitForKey(urls, c.key);
+    return {
+      ...c,
+      clients: urls.map((url) => new OpenAI({ apiKey: c.key, baseURL: `${url}/v1`, maxRetries: 0 })),
+    };
   }
 
   async function settled(userId: number, expectedRows: number) {
     for (let i = 0; i < 100; i++) {
-      const n = num(
-        (
-          await db.db
-            .selectFrom('logs')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('userId', '=', userId)
-            .where('kind', '=', 'usage')
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-      if (n >= expectedRows) return n;
+      if ((await booksOf(db, userId)).rows >= expectedRows) return;
       await sleep(100);
     }
     throw new Error('settlements did not reach SQL');
   }
 
-  async function books(userId: number, tokenId: number) {
-    const user = await db.db
-      .selectFrom('users')
-      .select(['balance', 'usedQuota'])
-      .where('id', '=', userId)
-      .executeTakeFirstOrThrow();
-    const token = await db.db
-      .selectFrom('tokens')
-      .select(['usedQuota', 'remainQuota'])
-      .where('id', '=', tokenId)
-      .executeTakeFirstOrThrow();
-    const usage = await db.db
-      .selectFrom('logs')
-      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('cost').as('cost')])
-      .where('userId', '=', userId)
-      .where('kind', '=', 'usage')
-      .executeTakeFirstOrThrow();
-    const ledger = await db.db
-      .selectFrom('ledger')
-      .select((eb) => eb.fn.sum('amount').as('s'))
-      .where('userId', '=', userId)
-      .executeTakeFirstOrThrow();
-    return {
-      balance: Number(user.balance),
-      userUsed: Number(user.usedQuota),
-      tokenUsed: Number(token.usedQuota),
-      tokenRemain: Number(token.remainQuota),
-      rows: num(usage.n),
-      logCost: num(usage.cost),
-      ledger: num(ledger.s),
-    };
-  }
+  const books = (userId: number, tokenId: number) => booksOf(db, userId, tokenId);
 
   it('charges exactly: non-stream, streams with and without usage, aborted stream, failover, 4xx; books balance', async () => {
-    const c = await newCustomer(1_000_000);
+    const c = await customer(1_000_000);
     const [r1, r2] = c.clients as [OpenAI, OpenAI];
     // 1. non-stream: prompt ceil(chars/4), 10 completion tokens
     const plain = await r1.chat.completions.create({
@@ -230,12 +180,12 @@ describe.each(['embedded', 'production'] as const)('billing end to end (%s)', (m
   });
 
   it('refuses cleanly when the balance or the key quota cannot cover the hold', async () => {
-    const poor = await newCustomer(0);
+    const poor = await customer(0);
     const e1 = await poor.clients[0]!.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }).catch(
       (e: unknown) => e,
     );
     expect((e1 as InstanceType<typeof OpenAI.APIError>).code).toBe('insufficient_balance');
-    const capped = await newCustomer(1_000_000, 10);
+    const capped = await customer(1_000_000, 10);
     const e2 = await capped.clients[0]!.chat.completions.create({
       model: 'gpt-4o-mini',
       messages: [],
@@ -246,7 +196,7 @@ describe.each(['embedded', 'production'] as const)('billing end to end (%s)', (m
 
   it('no overspend: 100 parallel requests on a balance for 10, through every relay', async () => {
     // with max_tokens 10 the hold (prompt by tokenizer + 10 completion tokens) and the cost are both 3 units
-    const c = await newCustomer(30);
+    const c = await customer(30);
     const results = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         c.clients[i % c.clients.length]!.chat.completions.create({

@@ -1,7 +1,8 @@
-import { createDb, type Db, num } from '@tollgate/shared/db/index.ts';
+import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
+import { booksOf, newCustomer, waitForKey } from '../harness/customers.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
 
@@ -45,16 +46,7 @@ describe.each(['embedded', 'production'] as const)('relay restart under load (%s
     await up?.close();
   });
 
-  async function customer() {
-    const c = siteClient(stack.siteUrl);
-    const { userId } = await c.auth.register.mutate({
-      email: `rs-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`,
-      password: 'restart-pass-1',
-    });
-    await admin.users.adjustBalance.mutate({ userId, amount: 1_000_000_000, reason: 'restart test' });
-    const { key } = await c.tokens.create.mutate({ name: 'k' });
-    return { userId, key };
-  }
+  const customer = () => newCustomer(stack.siteUrl, admin, { balance: 1_000_000_000, tag: 'restart' });
 
   /** Fires requests at `url` with 50 connections until `stop()`; counts the 200s it saw. */
   function load(url: string, key: string) {
@@ -91,32 +83,15 @@ describe.each(['embedded', 'production'] as const)('relay restart under load (%s
     };
   }
 
-  async function books(userId: number) {
-    const u = await db.db
-      .selectFrom('users')
-      .select(['balance'])
-      .where('id', '=', userId)
-      .executeTakeFirstOrThrow();
-    const l = await db.db
-      .selectFrom('logs')
-      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('cost').as('c')])
-      .where('userId', '=', userId)
-      .where('kind', '=', 'usage')
-      .executeTakeFirstOrThrow();
-    return { balance: Number(u.balance), rows: num(l.n), cost: num(l.c) };
-  }
+  const books = async (userId: number) => {
+    const b = await booksOf(db, userId);
+    return { balance: b.balance, rows: b.rows, cost: b.logCost };
+  };
 
   it('SIGTERM under load loses nothing: every answer the upstream served has its log row', async () => {
     const cu = await customer();
     const relay = await stack.addRelay();
-    for (
-      let i = 0;
-      i < 100 &&
-      (await fetch(`${relay.url}/v1/models`, { headers: { authorization: `Bearer ${cu.key}` } })).status !==
-        200;
-      i++
-    )
-      await sleep(20);
+    await waitForKey([relay.url], cu.key);
     up.reset();
     const l = load(relay.url, cu.key);
     await sleep(1500);
@@ -135,14 +110,7 @@ describe.each(['embedded', 'production'] as const)('relay restart under load (%s
   it('kill -9 under load: what is lost is bounded; a restart reconciles from SQL', async () => {
     const cu = await customer();
     const relay = await stack.addRelay();
-    for (
-      let i = 0;
-      i < 100 &&
-      (await fetch(`${relay.url}/v1/models`, { headers: { authorization: `Bearer ${cu.key}` } })).status !==
-        200;
-      i++
-    )
-      await sleep(20);
+    await waitForKey([relay.url], cu.key);
     up.reset();
     const l = load(relay.url, cu.key);
     await sleep(1500);
@@ -172,14 +140,7 @@ describe.each(['embedded', 'production'] as const)('relay restart under load (%s
     // whatever was written is consistent, and a restarted relay bills on from SQL
     expect(1_000_000_000 - bk.balance).toBe(bk.cost);
     const again = await stack.addRelay();
-    for (
-      let i = 0;
-      i < 100 &&
-      (await fetch(`${again.url}/v1/models`, { headers: { authorization: `Bearer ${cu.key}` } })).status !==
-        200;
-      i++
-    )
-      await sleep(20);
+    await waitForKey([again.url], cu.key);
     const res = await fetch(`${again.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${cu.key}`, 'content-type': 'application/json' },
