@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE, SESSION_TTL_MS, sessionUser } from './modules/auth/sessions.ts';
+import { createSession, SESSION_COOKIE, SESSION_TTL_MS, sessionUser } from './modules/auth/sessions.ts';
 import { createChannel } from './modules/channels/channels.service.ts';
+import { createGroup } from './modules/groups/groups.service.ts';
+import { seedLog } from './modules/logs/logs.fixtures.ts';
 import { setPrice } from './modules/prices/prices.service.ts';
 import { createToken } from './modules/tokens/tokens.service.ts';
 import {
@@ -39,8 +42,14 @@ interface Fixture {
   tokenId: number;
   channelId: number;
   priceModel: string;
+  /** a defined group nobody uses (so it can be deleted) */
+  groupName: string;
   /** a plain user the admin procedures act on; its credentials are the login sample */
   target: { id: number; email: string };
+  /** a request log row of the `user` actor */
+  logId: number;
+  /** public id of a second session of the `user` actor */
+  spareSessionId: string;
 }
 
 /**
@@ -56,6 +65,13 @@ const procedures: ProcedureTable<Fixture> = {
   },
   'auth.logout': { access: 'user', input: () => undefined },
   'auth.adminPing': { access: 'admin', input: () => undefined },
+  'auth.sessions': { access: 'user', input: () => undefined },
+  'auth.revokeSession': { access: 'user', ownedByUser: true, input: (f) => ({ id: f.spareSessionId }) },
+  'auth.logoutEverywhere': { access: 'user', input: () => undefined },
+  'auth.changePassword': {
+    access: 'user',
+    input: () => ({ current: TEST_PASSWORD, next: 'changed-pass-123' }),
+  },
 
   'users.list': { access: 'admin', input: () => ({}) },
   'users.get': { access: 'admin', input: (f) => ({ id: f.target.id }) },
@@ -107,6 +123,32 @@ const procedures: ProcedureTable<Fixture> = {
     input: () => ({ model: `model-${rid(4)}`, inputPrice: 100, outputPrice: 300 }),
   },
   'prices.delete': { access: 'admin', input: (f) => ({ model: f.priceModel }) },
+  'prices.import': {
+    access: 'admin',
+    input: () => ({ prices: { [`ref-${rid(4)}`]: { input: 0.15, output: 0.6 } } }),
+  },
+  'prices.importStatus': { access: 'admin', input: () => undefined },
+
+  'groups.list': { access: 'admin', input: () => undefined },
+  'groups.create': { access: 'admin', input: () => ({ name: `g-${rid(4)}`, multiplier: '1.2' }) },
+  'groups.update': { access: 'admin', input: (f) => ({ name: f.groupName, multiplier: '1.5' }) },
+  'groups.delete': { access: 'admin', input: (f) => ({ name: f.groupName }) },
+
+  'settings.get': { access: 'admin', input: () => undefined },
+  'settings.set': { access: 'admin', input: () => ({ site_name: `Site ${rid(2)}` }) },
+
+  'stats.adminDashboard': {
+    access: 'admin',
+    input: () => ({ from: Date.now() - 7 * 86_400_000, to: Date.now(), tzOffsetMinutes: 60 }),
+  },
+  // scoped to the session's own user: no object in the input, so every signed-in actor gets their own
+  'stats.myUsage': { access: 'user', input: () => ({ from: Date.now() - 30 * 86_400_000, to: Date.now() }) },
+
+  'logs.search': { access: 'admin', input: () => ({ status: 'ok', limit: 10 }) },
+  'logs.get': { access: 'admin', input: (f) => ({ id: f.logId }) },
+  // scoped to the session's own user by the server: every signed-in actor sees only their rows
+  'logs.mine': { access: 'user', input: () => ({ limit: 10 }) },
+  'logs.getMine': { access: 'user', ownedByUser: true, input: (f) => ({ id: f.logId }) },
 };
 
 describe('procedure table', () => {
@@ -168,12 +210,19 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
       models: ['gpt-4o-mini'],
     });
     const price = await setPrice(deps, { model: `model-${rid(4)}`, inputPrice: 1, outputPrice: 2 });
+    const group = await createGroup(deps, { name: `g-${rid(4)}` });
     return {
       fixture: {
         tokenId: token.id,
         channelId: channel.id,
         priceModel: price.model,
+        groupName: group.name,
         target: { id: target.id, email: target.email },
+        logId: await seedLog(deps, { userId: user.user.id, tokenId: token.id, channelId: channel.id }),
+        spareSessionId: createHash('sha256')
+          .update((await createSession(deps, user.user.id, { ip: '127.0.0.1' })).token)
+          .digest('hex')
+          .slice(0, 16),
       },
       callers: {
         anon: anonCaller(deps),

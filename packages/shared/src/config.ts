@@ -87,6 +87,17 @@ export const configSchema = z
       }),
     auto_price_updates: bool.default(false),
     user_invoice_month: bool.default(false),
+    /**
+     * Where the Lemon Squeezy SDK's API calls go instead of https://api.lemonsqueezy.com (a fake API in
+     * tests or a recording proxy); unset in production.
+     */
+    lemonsqueezy_api_url: z.string().url().optional(),
+    /** Seconds between low-balance checks (the reminder e-mail job). */
+    low_balance_check_seconds: int(1).default(60),
+    /** failed sign-ins allowed per client IP per 10 minutes */
+    auth_login_failures_per_10min: int(1).default(20),
+    /** accounts one client IP may register per hour */
+    auth_registrations_per_hour: int(1).default(20),
     admin_email: z.string().email().optional(),
     admin_password: z.string().min(8).optional(),
   })

@@ -137,6 +137,7 @@ export async function createTestDeps(opts: {
     },
     tokenBox: createSecretBox(cfg.user_token_secret, 'token-key'),
     channelBox: createSecretBox(cfg.user_token_secret, 'channel-key'),
+    settingsBox: createSecretBox(cfg.user_token_secret, 'settings-secret'),
     logger: createLogger({ log_level: 'silent' }, 'test'),
     now: Date.now,
     published,
@@ -163,6 +164,7 @@ export async function contextFor(deps: ControlPlaneDeps, token: string | undefin
     userAgent: 'vitest',
     resHeaders: new Headers(),
     secure: false,
+    csrfHeader: true,
   };
 }
 
@@ -229,6 +231,7 @@ export function anonCaller(deps: ControlPlaneDeps): Caller {
     userAgent: 'vitest',
     resHeaders: new Headers(),
     secure: false,
+    csrfHeader: true,
   });
 }
 

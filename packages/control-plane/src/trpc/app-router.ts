@@ -1,6 +1,10 @@
 import { authRouter } from '../modules/auth/auth.router.ts';
 import { channelsRouter } from '../modules/channels/channels.router.ts';
+import { groupsRouter } from '../modules/groups/groups.router.ts';
+import { logsRouter } from '../modules/logs/logs.router.ts';
 import { pricesRouter } from '../modules/prices/prices.router.ts';
+import { settingsRouter } from '../modules/settings/settings.router.ts';
+import { statsRouter } from '../modules/stats/stats.router.ts';
 import { tokensRouter } from '../modules/tokens/tokens.router.ts';
 import { usersRouter } from '../modules/users/users.router.ts';
 import { createCallerFactory, router } from './init.ts';
@@ -11,6 +15,10 @@ export const appRouter = router({
   tokens: tokensRouter,
   channels: channelsRouter,
   prices: pricesRouter,
+  groups: groupsRouter,
+  settings: settingsRouter,
+  stats: statsRouter,
+  logs: logsRouter,
 });
 
 export type AppRouter = typeof appRouter;

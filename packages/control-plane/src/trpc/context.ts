@@ -19,5 +19,6 @@ export async function createContext(
     userAgent: req.headers.get('user-agent') ?? '',
     resHeaders,
     secure,
+    csrfHeader: req.headers.get('x-tollgate-csrf') === '1',
   };
 }

@@ -14,6 +14,12 @@ export interface Context {
   resHeaders: Headers;
   /** true when the site is served over TLS (Secure cookies) */
   secure: boolean;
+  /**
+   * The request carries the `x-tollgate-csrf` header. Browsers send custom headers only on same-origin
+   * requests (or after a CORS preflight we never grant), so mutations require it: with SameSite=Lax
+   * cookies this stops cross-site request forgery.
+   */
+  csrfHeader: boolean;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -36,7 +42,15 @@ const serviceErrors = t.middleware(async ({ next }) => {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(serviceErrors);
+/** Mutations must carry the CSRF header (see `Context.csrfHeader`). */
+const csrf = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && !ctx.csrfHeader) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'missing x-tollgate-csrf header' });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(csrf).use(serviceErrors);
 
 /** Any signed-in user. */
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {

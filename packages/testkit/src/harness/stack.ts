@@ -98,6 +98,9 @@ export async function startStack(
     TOLLGATE_ADMIN_PASSWORD: admin.password,
     TOLLGATE_LOG_LEVEL: 'warn',
     TOLLGATE_HOST: '127.0.0.1',
+    // every test client signs in from 127.0.0.1: the per-IP sign-in limits are tested on their own
+    TOLLGATE_AUTH_REGISTRATIONS_PER_HOUR: '100000',
+    TOLLGATE_AUTH_LOGIN_FAILURES_PER_10MIN: '100000',
     ...extraEnv,
   };
   let dropDb: (() => Promise<void>) | undefined;

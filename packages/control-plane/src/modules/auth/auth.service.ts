@@ -1,5 +1,6 @@
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
+import { getSettings } from '../settings/settings.service.ts';
 import { findUserByEmail } from '../users/users.queries.ts';
 import { createUser } from '../users/users.service.ts';
 import { dummyHash, verifyPassword } from './password.ts';
@@ -21,12 +22,14 @@ export async function login(
   return { userId: user.id, role: user.role, ...session };
 }
 
-/** Registers a `user` account and signs it in. */
+/** Registers a `user` account and signs it in; FORBIDDEN while the `registration_open` setting is off. */
 export async function register(
   deps: Deps,
   input: { email: string; password: string; displayName?: string },
   meta: { ip?: string; userAgent?: string },
 ) {
+  const { registration_open } = await getSettings(deps);
+  if (!registration_open) throw new ServiceError('FORBIDDEN', 'registration is closed on this site');
   const user = await createUser(deps, { ...input, role: 'user' });
   const session = await createSession(deps, user.id, meta);
   return { userId: user.id, role: user.role, ...session };

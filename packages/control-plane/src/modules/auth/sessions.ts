@@ -104,3 +104,44 @@ export function readCookie(header: string | null | undefined, name: string): str
   }
   return undefined;
 }
+
+/** A session as its owner sees it: a short public id (a prefix of the stored hash), never the token. */
+export async function listSessions(
+  deps: Pick<ControlPlaneDeps, 'db' | 'now'>,
+  userId: number,
+  currentHash: string,
+) {
+  const rows = await deps.db.db
+    .selectFrom('sessions')
+    .select(['idHash', 'createdAt', 'lastSeenAt', 'expiresAt', 'ip', 'userAgent'])
+    .where('userId', '=', userId)
+    .where('expiresAt', '>', deps.now())
+    .orderBy('lastSeenAt', 'desc')
+    .execute();
+  return rows.map(({ idHash, ...r }) => ({ id: idHash.slice(0, 16), current: idHash === currentHash, ...r }));
+}
+
+/** Ends one of the user's own sessions by its public id; another user's session is NOT_FOUND. */
+export async function revokeSession(
+  deps: Pick<ControlPlaneDeps, 'db'>,
+  userId: number,
+  publicId: string,
+): Promise<boolean> {
+  const res = await deps.db.db
+    .deleteFrom('sessions')
+    .where('userId', '=', userId)
+    .where('idHash', 'like', `${publicId.replace(/[^0-9a-f]/g, '')}%`)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+/** Ends every session of the user (optionally keeping one). */
+export async function revokeAllSessions(
+  deps: Pick<ControlPlaneDeps, 'db'>,
+  userId: number,
+  keepHash?: string,
+): Promise<number> {
+  let q = deps.db.db.deleteFrom('sessions').where('userId', '=', userId);
+  if (keepHash) q = q.where('idHash', '!=', keepHash);
+  return Number((await q.executeTakeFirst()).numDeletedRows);
+}
