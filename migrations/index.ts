@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as init from './2026-11-26-001-init.ts';
+import * as payments from './2026-12-01-001-payments.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not read from the file system) so the
@@ -7,4 +8,5 @@ import * as init from './2026-11-26-001-init.ts';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-26-001-init': init,
+  '2026-12-01-001-payments': payments,
 };

@@ -18,6 +18,8 @@ export interface ControlPlaneDeps {
   tokenBox: SecretBox;
   /** encrypts upstream channel keys */
   channelBox: SecretBox;
+  /** encrypts secrets kept in settings (payment API key, webhook secret, SMTP password, codes) */
+  settingsBox: SecretBox;
   logger: Logger;
   now: () => number;
 }
@@ -40,6 +42,7 @@ export function createControlPlaneDeps(
     redisNames: names,
     tokenBox: createSecretBox(cfg.user_token_secret, 'token-key'),
     channelBox: createSecretBox(cfg.user_token_secret, 'channel-key'),
+    settingsBox: createSecretBox(cfg.user_token_secret, 'settings-secret'),
     logger,
     now: Date.now,
   };

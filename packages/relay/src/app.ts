@@ -11,12 +11,14 @@ import { clientIp } from './middleware/client-ip.ts';
 import { countRequests } from './middleware/count-requests.ts';
 import type { RateLimits } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
+import type { TrafficCounter } from './events/traffic.ts';
 import { type Cooldowns, createCooldowns } from './proxy/cooldown.ts';
+import { createPromptScreen } from './proxy/prompt-screen.ts';
 import type { UpstreamClient } from './proxy/forward.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelsRoutes } from './routes/models.ts';
-import { endpoints, type FinishedRequest, relayEndpoint } from './routes/relay-endpoint.ts';
+import { endpoints, type FinishedRequest, relayEndpoint, type SensitiveHit } from './routes/relay-endpoint.ts';
 import type { SnapshotStore } from './snapshot/store.ts';
 
 export interface RelayDeps {
@@ -41,6 +43,8 @@ export interface RelayDeps {
   meter?: Meter;
   /** global, key and group rate limits (SPEC §7); none when unset */
   limits?: RateLimits;
+  /** request counters for the alert rules (SPEC §7); when set, every event and finished request passes through it */
+  traffic?: TrafficCounter;
 }
 
 /** The relay as a Hono app: everything it needs is passed in, so tests build it with fakes. */
@@ -77,8 +81,21 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
     onFinished: metrics ? alsoTo(metrics.finished, deps.onFinished) : deps.onFinished,
     observer: metrics,
     meter: deps.meter,
+    screen: createPromptScreen(),
+    onSensitive: (hit: SensitiveHit) => {
+      deps.logger.warn(
+        { requestId: hit.requestId, tokenId: hit.tokenId, userId: hit.userId, words: hit.words, refused: hit.refused },
+        'prompt matched the sensitive-word list',
+      );
+      traffic?.sensitive(hit);
+    },
   };
   if (deps.limits) relay.onFinished = alsoTo(deps.limits.onFinished, relay.onFinished);
+  const traffic = deps.traffic;
+  if (traffic) {
+    relay.onFinished = alsoTo(traffic.finished, relay.onFinished);
+    relay.reportEvent = alsoTo(traffic.event, relay.reportEvent);
+  }
   for (const spec of endpoints) v1.post(spec.path, relayEndpoint(spec, relay));
   v1.route('/models', modelsRoutes());
   app.route('/v1', v1);

@@ -33,6 +33,11 @@ export const relayErrorTable = {
   invalid_json: [400, 'invalid_request_error', 'The request body is not valid JSON.'],
   unsupported_media_type: [415, 'invalid_request_error', 'Content-Type must be application/json.'],
   payload_too_large: [413, 'invalid_request_error', 'The request body is too large.'],
+  content_blocked: [
+    400,
+    'invalid_request_error',
+    'The request was refused because the prompt contains content this service does not allow.',
+  ],
   rate_limited: [
     429,
     'rate_limit_error',

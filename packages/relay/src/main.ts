@@ -7,6 +7,7 @@ import { redisNames } from '@tollgate/shared/redis-names.ts';
 import { createSecretBox } from '@tollgate/shared/secret-box.ts';
 import { createApp } from './app.ts';
 import { createEventReporter } from './events/reporter.ts';
+import { createTrafficCounter } from './events/traffic.ts';
 import { createMemoryBalances } from './metering/memory-balances.ts';
 import { createMeter } from './metering/meter.ts';
 import { createRedisBalances } from './metering/redis-balances.ts';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     },
   });
   const events = createEventReporter({ db, redis, stream: names.eventsStream, logger });
+  const traffic = createTrafficCounter({ report: (e) => events.report(e) });
   const limits = createRateLimits({
     redis,
     globalRps: cfg.global_api_rate_limit,
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
     meter,
     trustedProxies: cfg.trusted_proxies,
     reportEvent: (e) => events.report(e),
+    traffic,
     onFinished: (r) =>
       logger.info(
         {
@@ -149,6 +152,7 @@ async function main(): Promise<void> {
     await sync.stop();
     // everything settled so far reaches SQL before exit
     await balances.close();
+    traffic.close();
     await events.close();
     subscriber?.disconnect();
     redis?.disconnect();

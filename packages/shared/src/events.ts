@@ -5,11 +5,8 @@ import { streamEntries } from './redis.ts';
 /** Consumer group of the control plane on that stream. */
 export const EVENTS_GROUP = 'control-plane';
 
-/**
- * What a relay reports to the control plane — the only writer of configuration — instead of writing
- * configuration itself (DESIGN §1).
- */
-export type RelayEvent = {
+/** A failed upstream attempt, reported as it happens (feeds auto-disable, SPEC §4). */
+export interface ChannelFailureEvent {
   kind: 'channel_failure';
   channelId: number;
   model: string;
@@ -17,7 +14,35 @@ export type RelayEvent = {
   reason: string;
   status?: number;
   at: number;
-};
+}
+
+/**
+ * One relay's request counters over one interval (feeds the alert rules, SPEC §7): aggregated in
+ * memory, so alerts cost no database write per request. Keys of the records are ids / model names.
+ */
+export interface TrafficEvent {
+  kind: 'traffic';
+  /** start of the interval (epoch ms) */
+  at: number;
+  intervalMs: number;
+  /** finished requests, and those that ended in a server-side error (status ≥ 500) */
+  requests: number;
+  errors: number;
+  /** upstream attempts per channel: answered, failed */
+  channels: Record<string, { ok: number; fail: number }>;
+  /** finished requests per key (token id) */
+  keys: Record<string, number>;
+  /** requests per model that found no channel able to answer */
+  noChannel: Record<string, number>;
+  /** prompts that matched the sensitive-word list, per key */
+  sensitive: Record<string, { userId: number; hits: number; refused: number; words: string[] }>;
+}
+
+/**
+ * What a relay reports to the control plane — the only writer of configuration — instead of writing
+ * configuration itself (DESIGN §1).
+ */
+export type RelayEvent = ChannelFailureEvent | TrafficEvent;
 
 export interface StoredEvent {
   id: string;
@@ -33,7 +58,13 @@ export interface EventSource {
 export function parseEvent(text: string): RelayEvent | undefined {
   try {
     const e = JSON.parse(text) as RelayEvent;
-    return e && e.kind === 'channel_failure' && typeof e.channelId === 'number' ? e : undefined;
+    if (!e || typeof e.at !== 'number') return undefined;
+    if (e.kind === 'channel_failure') return typeof e.channelId === 'number' ? e : undefined;
+    if (e.kind === 'traffic')
+      return typeof e.requests === 'number' && e.channels && e.keys && e.noChannel && e.sensitive
+        ? e
+        : undefined;
+    return undefined;
   } catch {
     return undefined;
   }

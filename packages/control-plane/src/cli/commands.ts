@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { bumpConfigVersion } from '@tollgate/shared/config-bus.ts';
 import type { ControlPlaneDeps } from '../deps.ts';
@@ -8,6 +9,8 @@ import {
   setChannelStatus,
   updateChannel,
 } from '../modules/channels/channels.service.ts';
+import { type ImportResult, importPrices } from '../modules/prices/prices.import.ts';
+import type { ImportPricesInput } from '../modules/prices/prices.schemas.ts';
 import { listPrices, setPrice } from '../modules/prices/prices.service.ts';
 import { getSettings, setSetting } from '../modules/settings/settings.service.ts';
 import { createToken } from '../modules/tokens/tokens.service.ts';
@@ -275,6 +278,33 @@ export const commands: Record<string, Command> = {
             `${p.model}\tin ${p.inputPrice}\tout ${p.outputPrice}${p.perCallPrice !== null ? `\tper call ${p.perCallPrice}` : ''}`,
         )
         .join('\n') || '(no prices)',
+  },
+  'price import': {
+    help: 'price import --file F [--markup PERCENT] [--usd-rate R]   import a reference list {"model":{"input":USD/1M,"output":…}}; never overwrites admin prices',
+    async run(deps, argv) {
+      const o = opts(argv, {
+        file: { type: 'string' },
+        markup: { type: 'string' },
+        'usd-rate': { type: 'string' },
+      });
+      const file = need(o.file, 'file');
+      let prices: unknown;
+      try {
+        prices = JSON.parse(await readFile(file, 'utf8'));
+      } catch (err) {
+        throw new ServiceError('BAD_REQUEST', `--file ${file}: ${(err as Error).message}`);
+      }
+      return importPrices(deps, {
+        prices: prices as ImportPricesInput['prices'],
+        markupPercent: typeof o.markup === 'string' ? o.markup : undefined,
+        usdRate: typeof o['usd-rate'] === 'string' ? o['usd-rate'] : undefined,
+      });
+    },
+    format: (r) => {
+      const x = r as ImportResult;
+      const skipped = x.skippedModels.length ? ` (admin prices kept: ${x.skippedModels.join(', ')})` : '';
+      return `added ${x.added}, updated ${x.updated}, unchanged ${x.unchanged}, skipped ${x.skipped}${skipped}`;
+    },
   },
   'setting set': {
     help: 'setting set --key K --value JSON      e.g. --key allow_free_models --value true',

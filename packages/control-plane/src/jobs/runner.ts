@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { ControlPlaneDeps } from '../deps.ts';
 import { createChannelFailureJob } from './channel-failures.ts';
 import { createLeader } from './leader.ts';
+import { createLowBalanceJob } from './low-balance.ts';
 import { createReleaseHoldsJob } from './release-holds.ts';
+import { createStatementsJob } from './statements.ts';
 
 interface Job {
   name: string;
@@ -20,6 +22,8 @@ export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { s
   const jobs: Job[] = o.jobs ?? [
     { name: 'channel-failures', everyMs: 500, run: createChannelFailureJob(deps, consumer) },
     { name: 'release-holds', everyMs: 5_000, run: createReleaseHoldsJob(deps) },
+    { name: 'low-balance', everyMs: deps.cfg.low_balance_check_seconds * 1000, run: createLowBalanceJob(deps) },
+    { name: 'statements', everyMs: 10 * 60_000, run: createStatementsJob(deps) },
   ];
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();

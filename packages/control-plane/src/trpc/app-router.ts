@@ -1,9 +1,12 @@
 import { authRouter } from '../modules/auth/auth.router.ts';
 import { channelsRouter } from '../modules/channels/channels.router.ts';
+import { codesRouter } from '../modules/codes/codes.router.ts';
 import { groupsRouter } from '../modules/groups/groups.router.ts';
 import { logsRouter } from '../modules/logs/logs.router.ts';
+import { paymentsRouter } from '../modules/payments/payments.router.ts';
 import { pricesRouter } from '../modules/prices/prices.router.ts';
 import { settingsRouter } from '../modules/settings/settings.router.ts';
+import { statementsRouter } from '../modules/statements/statements.router.ts';
 import { statsRouter } from '../modules/stats/stats.router.ts';
 import { tokensRouter } from '../modules/tokens/tokens.router.ts';
 import { usersRouter } from '../modules/users/users.router.ts';
@@ -19,6 +22,9 @@ export const appRouter = router({
   settings: settingsRouter,
   stats: statsRouter,
   logs: logsRouter,
+  payments: paymentsRouter,
+  codes: codesRouter,
+  statements: statementsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -221,7 +221,7 @@ describe('relay metrics', () => {
     const events: string[] = [];
     const { chat } = build({
       onFinished: (r) => finished.push(r),
-      reportEvent: (e) => events.push(`${e.channelId}:${e.reason}`),
+      reportEvent: (e) => events.push(e.kind === 'channel_failure' ? `${e.channelId}:${e.reason}` : e.kind),
     });
     await chat('gpt-4o');
     expect(finished.map((r) => [r.channelId, r.status])).toEqual([[1, 200]]);

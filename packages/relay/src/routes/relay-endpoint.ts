@@ -1,7 +1,7 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { RelayEvent } from '@tollgate/shared/events.ts';
 import { matchesAny } from '@tollgate/shared/model-match.ts';
-import type { ChannelEntry } from '@tollgate/shared/snapshot/types.ts';
+import type { ChannelEntry, Snapshot } from '@tollgate/shared/snapshot/types.ts';
 import type { Context } from 'hono';
 import type { RelayEnv } from '../env.ts';
 import { errorBody, RelayError } from '../errors.ts';
@@ -10,6 +10,7 @@ import { completionTextOf, countText } from '../metering/tokenizer.ts';
 import { providerFor } from '../providers/registry.ts';
 import type { Cooldowns } from '../proxy/cooldown.ts';
 import { type ForwardFailure, readBody, type UpstreamClient } from '../proxy/forward.ts';
+import type { ScreenHit } from '../proxy/prompt-screen.ts';
 import { outgoingBody, readRelayBody } from '../proxy/request-body.ts';
 import { clientHeaders, pipeBinary, pipeSse, type StreamOutcome } from '../proxy/respond.ts';
 import { routeTiers, selectChannel } from '../proxy/select-channel.ts';
@@ -42,6 +43,20 @@ export interface RelayEndpointDeps {
   onFinished?: (r: FinishedRequest) => void;
   /** metrics probes on the hot path */
   observer?: RelayObserver;
+  /** sensitive-word screen of prompts (SPEC §7); unset → prompts are not scanned */
+  screen?: (snapshot: Snapshot, json: Record<string, unknown>) => ScreenHit | undefined;
+  /** a prompt matched the screen (counted for the alert rules) */
+  onSensitive?: (hit: SensitiveHit) => void;
+}
+
+/** A prompt that matched the sensitive-word list. */
+export interface SensitiveHit {
+  requestId: string;
+  tokenId: number;
+  userId: number;
+  model: string;
+  words: string[];
+  refused: boolean;
 }
 
 /** Hot-path probes (metrics): each must be cheap and must not throw. */
@@ -113,6 +128,21 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
       throw new RelayError('model_not_allowed', { param: 'model' });
     if (!routeTiers(auth.snapshot, auth.group, model))
       throw new RelayError('model_not_found', { param: 'model' });
+    if (deps.screen && body.kind === 'json') {
+      const hit = deps.screen(auth.snapshot, body.json);
+      if (hit) {
+        const refuse = hit.action === 'refuse';
+        deps.onSensitive?.({
+          requestId,
+          tokenId: auth.token.id,
+          userId: auth.user.id,
+          model,
+          words: hit.words,
+          refused: refuse,
+        });
+        if (refuse) throw new RelayError('content_blocked');
+      }
+    }
     const stream = spec.streams && body.stream;
     // pre-consume: refuses here (insufficient balance/quota, no price) before any upstream call
     const ticket = await deps.meter?.begin(

@@ -22,6 +22,8 @@ export interface UsersTable {
   lowBalanceThreshold: number | null;
   locale: string | null;
   totpSecret: string | null;
+  /** when the low-balance e-mail went out; null again once the balance is back above the threshold */
+  lowBalanceNotifiedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -163,6 +165,48 @@ export interface TopupsTable {
   status: ColumnType<string, string | undefined, string>;
   createdAt: number;
   completedAt: number | null;
+  refundedCents: ColumnType<number, number | undefined, number>;
+  refundedQuota: ColumnType<number, number | undefined, number>;
+  checkoutUrl: string | null;
+  testMode: ColumnType<number, number | undefined, number>;
+}
+
+export interface PaymentEventsTable {
+  id: Id;
+  provider: string;
+  eventName: string;
+  externalId: string | null;
+  topupId: number | null;
+  userId: number | null;
+  /** credited | refunded | duplicate | unknown | ignored */
+  outcome: string;
+  detail: string | null;
+  payload: string;
+  createdAt: number;
+}
+
+/** Settings only the site reads (payment provider, SMTP); secrets in the JSON are secret-box sealed. */
+export interface PrivateSettingsTable {
+  key: string;
+  value: string;
+  updatedAt: number;
+}
+
+export interface StatementsTable {
+  id: Id;
+  userId: number;
+  /** YYYY-MM (UTC) */
+  month: string;
+  opening: number;
+  topups: number;
+  refunds: number;
+  adjustments: number;
+  usage: number;
+  requests: number;
+  closing: number;
+  /** JSON StatementModelLine[] */
+  usageByModel: string;
+  generatedAt: number;
 }
 
 export interface RedemptionCodesTable {
@@ -175,6 +219,9 @@ export interface RedemptionCodesTable {
   usedBy: number | null;
   usedAt: number | null;
   createdAt: number;
+  codeEncrypted: string | null;
+  codeMask: ColumnType<string, string | undefined, string>;
+  createdBy: number | null;
 }
 
 export interface SettingsTable {
@@ -248,6 +295,9 @@ export interface Database {
   logs: LogsTable;
   ledger: LedgerTable;
   topups: TopupsTable;
+  paymentEvents: PaymentEventsTable;
+  statements: StatementsTable;
+  privateSettings: PrivateSettingsTable;
   redemptionCodes: RedemptionCodesTable;
   settings: SettingsTable;
   configVersion: ConfigVersionTable;

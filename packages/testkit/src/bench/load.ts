@@ -56,6 +56,9 @@ export async function throughput(
 export interface LatencyStats {
   count: number;
   failed: number;
+  /** why answers failed: `status 502`, `no [DONE]`, `ECONNRESET`, … → how many */
+  failures: Record<string, number>;
+  max: number;
   p50: number;
   p99: number;
   /** time to the first body byte (streams: the first SSE event) */
@@ -72,6 +75,12 @@ class Samples {
   latency: number[] = [];
   ttfb: number[] = [];
   failed = 0;
+  failures: Record<string, number> = {};
+
+  fail(reason: string): void {
+    this.failed++;
+    this.failures[reason] = (this.failures[reason] ?? 0) + 1;
+  }
 
   stats(): LatencyStats {
     const l = Float64Array.from(this.latency).sort();
@@ -79,6 +88,8 @@ class Samples {
     return {
       count: this.latency.length,
       failed: this.failed,
+      failures: { ...this.failures },
+      max: l.length ? l[l.length - 1]! : Number.NaN,
       p50: percentile(l, 50),
       p99: percentile(l, 99),
       ttfbP50: percentile(t, 50),
@@ -115,11 +126,14 @@ export async function fixedRate(baseUrl: string, w: Workload, o: FixedRateOption
     const started = performance.now();
     let firstByte: number | undefined;
     let tail = '';
-    const done = (ok: boolean) => {
+    let finished = false;
+    const done = (failure: string | undefined) => {
+      if (finished) return;
+      finished = true;
       const now = performance.now();
       for (const s of [all, window]) {
-        if (!ok || firstByte === undefined) {
-          s.failed++;
+        if (failure !== undefined || firstByte === undefined) {
+          s.fail(failure ?? 'empty body');
           continue;
         }
         s.latency.push(now - started);
@@ -133,10 +147,13 @@ export async function fixedRate(baseUrl: string, w: Workload, o: FixedRateOption
         firstByte ??= performance.now();
         if (w.stream) tail = (tail + chunk.toString('latin1')).slice(-32);
       });
-      res.on('end', () => done(res.statusCode === 200 && (!w.stream || tail.includes('data: [DONE]'))));
-      res.on('error', () => done(false));
+      res.on('end', () => {
+        if (res.statusCode !== 200) done(`status ${res.statusCode}`);
+        else done(w.stream && !tail.includes('data: [DONE]') ? 'stream without [DONE]' : undefined);
+      });
+      res.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
     });
-    req.on('error', () => done(false));
+    req.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
     req.end(body);
   };
 
@@ -172,8 +189,7 @@ export async function fixedRate(baseUrl: string, w: Workload, o: FixedRateOption
     ]);
   }
   agent.destroy();
-  const stats = all.stats();
   // answers that never finished
-  stats.failed += inFlight;
-  return stats;
+  for (let i = 0; i < inFlight; i++) all.fail('no answer within 15 s');
+  return all.stats();
 }

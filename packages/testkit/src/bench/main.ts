@@ -190,6 +190,26 @@ function sourceRevision(): string {
   }
 }
 
+const reasons = (s: LatencyStats) =>
+  Object.entries(s.failures)
+    .map(([why, n]) => `${why} × ${n}`)
+    .join(', ');
+
+/**
+ * The relay's largest event-loop delay since the last scrape, in ms, from its Prometheus `/metrics`
+ * (prom-client's default `nodejs_eventloop_lag_max_seconds`); NaN when it is not exposed.
+ */
+async function loopDelayMax(relayUrl: string): Promise<number> {
+  try {
+    const res = await fetch(`${relayUrl}/metrics`);
+    const text = await res.text();
+    const m = /^\w*nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
+    return m ? Number(m[1]) * 1000 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function describeMachine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   return (
@@ -252,7 +272,7 @@ async function runBench(): Promise<void> {
     const b = await fixedRate(baseline.url, w, { rate, seconds });
     const c = await fixedRate(relay.url, w, { rate, seconds });
     relayRequests += c.count;
-    const ms = (s: LatencyStats, k: keyof LatencyStats) =>
+    const ms = (s: LatencyStats, k: 'p50' | 'p99' | 'ttfbP50' | 'ttfbP99') =>
       w.stream || !k.startsWith('ttfb') ? num(s[k], 2) : '–';
     const delta = (k: 'p50' | 'p99' | 'ttfbP50' | 'ttfbP99') =>
       w.stream || !k.startsWith('ttfb') ? signed(c[k] - b[k]) : '–';
@@ -263,7 +283,7 @@ async function runBench(): Promise<void> {
       ms(b, 'p99'),
       ms(b, 'ttfbP50'),
       ms(b, 'ttfbP99'),
-      num(b.failed),
+      b.failed ? `${num(b.failed)} (${reasons(b)})` : '0',
     ]);
     lrows.push([
       name,
@@ -272,7 +292,7 @@ async function runBench(): Promise<void> {
       ms(c, 'p99'),
       ms(c, 'ttfbP50'),
       ms(c, 'ttfbP99'),
-      num(c.failed),
+      c.failed ? `${num(c.failed)} (${reasons(c)})` : '0',
     ]);
     lrows.push([
       name,
@@ -299,32 +319,53 @@ async function runSoak(total: number): Promise<void> {
   const { relay, key } = await startRelay(upstream);
   const stream = workloads(key)[1]!;
   await probe(relay.url, stream.w, 'the relay');
+  // starts the relay's event-loop delay window afresh
+  await loopDelayMax(relay.url);
   const before = relay.rss();
   console.log(
     `\n## Soak: ${stream.name} at ${rate} req/s for ${total} s; relay RSS ${mib(before?.now)} at start`,
   );
-  console.log(table(['t', 'RSS', 'peak RSS', 'streams in the last 10 s', 'failed', 'p50 ms', 'p99 ms'], []));
+  const head = [
+    't',
+    'RSS',
+    'peak RSS',
+    'streams',
+    'failed',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'relay loop max ms',
+  ];
+  console.log(table(head, []));
+  let printed = Promise.resolve();
   const stats = await fixedRate(relay.url, stream.w, {
     rate,
     seconds: total,
     windowSeconds: 10,
     onWindow: (t, s) => {
       const rss = relay.rss();
-      const cells = [
-        `${t} s`,
-        mib(rss?.now),
-        mib(rss?.peak),
-        num(s.count),
-        num(s.failed),
-        num(s.p50, 2),
-        num(s.p99, 2),
-      ];
-      console.log(`| ${cells.join(' | ')} |`);
+      // rows print in order; the last one before the summary
+      printed = printed.then(async () => {
+        const loop = await loopDelayMax(relay.url);
+        const cells = [
+          `${t} s`,
+          mib(rss?.now),
+          mib(rss?.peak),
+          num(s.count),
+          s.failed ? `${num(s.failed)} (${reasons(s)})` : '0',
+          num(s.p50, 2),
+          num(s.p99, 2),
+          num(s.max, 1),
+          num(loop, 1),
+        ];
+        console.log(`| ${cells.join(' | ')} |`);
+      });
     },
   });
+  await printed;
   const after = relay.rss();
   console.log(
-    `\n${num(stats.count)} streams, ${num(stats.failed)} failed, p50 ${num(stats.p50, 2)} ms, p99 ${num(stats.p99, 2)} ms; ` +
+    `\n${num(stats.count)} streams, ${num(stats.failed)} failed${stats.failed ? ` (${reasons(stats)})` : ''}, p50 ${num(stats.p50, 2)} ms, p99 ${num(stats.p99, 2)} ms; ` +
       `relay RSS ${mib(before?.now)} → ${mib(after?.now)} (peak ${mib(after?.peak)})`,
   );
 }

@@ -35,7 +35,9 @@ describe('site in a real browser', () => {
     await admin.shot('login-error');
     await admin.tid('login-password').fill(stack.admin.password);
     await admin.tid('login-submit').click();
-    await admin.page.waitForURL('**/admin/channels');
+    // admins land on the dashboard
+    await admin.page.waitForURL((url) => url.pathname === '/admin');
+    await admin.page.goto(`${stack.siteUrl}/admin/channels`);
     await admin.tid('channel-name').fill('fake upstream');
     await admin.tid('channel-base-url').fill(upstream.url);
     await admin.tid('channel-keys').fill('sk-upstream-browser-test-key');

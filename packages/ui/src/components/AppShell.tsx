@@ -8,6 +8,8 @@ import { trpc } from '~/lib/trpc.ts';
 export interface NavItem {
   href: string;
   label: MessageKey;
+  /** active only on this exact path (an area's index), not on the pages below it */
+  end?: boolean;
 }
 
 /** The signed-in frame: brand, section nav, who is signed in, sign-out. */
@@ -44,7 +46,7 @@ export function AppShell(props: {
           <nav class="mainnav">
             <For each={props.nav}>
               {(item) => (
-                <A href={item.href} activeClass="active">
+                <A href={item.href} activeClass="active" end={item.end}>
                   {t(item.label)}
                 </A>
               )}
@@ -55,7 +57,7 @@ export function AppShell(props: {
               <Show
                 when={props.area === 'admin'}
                 fallback={
-                  <A href="/admin/channels" class="switch-link">
+                  <A href="/admin" class="switch-link">
                     {t('nav.admin')}
                   </A>
                 }

@@ -33,5 +33,5 @@ export const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Where a freshly signed-in user lands. */
 export function homeFor(role: 'user' | 'admin'): string {
-  return role === 'admin' ? '/admin/channels' : '/portal/tokens';
+  return role === 'admin' ? '/admin' : '/portal/tokens';
 }

@@ -8,3 +8,6 @@ export type TokenRow = RouterOutputs['tokens']['list'][number];
 export type ChannelRow = RouterOutputs['channels']['list'][number];
 export type UserList = RouterOutputs['users']['list'];
 export type UserRow = UserList['rows'][number];
+export type PriceRow = RouterOutputs['prices']['list'][number];
+export type GroupRow = RouterOutputs['groups']['list'][number];
+export type SettingsValues = RouterOutputs['settings']['get'];

@@ -4,8 +4,13 @@ import { AppShell, type NavItem } from '~/components/AppShell.tsx';
 import { getAdminSession } from '~/lib/session.ts';
 
 const nav: NavItem[] = [
+  { href: '/admin', label: 'nav.dashboard', end: true },
   { href: '/admin/channels', label: 'nav.channels' },
   { href: '/admin/users', label: 'nav.users' },
+  { href: '/admin/prices', label: 'nav.prices' },
+  { href: '/admin/groups', label: 'nav.groups' },
+  { href: '/admin/settings', label: 'nav.settings' },
+  { href: '/admin/logs', label: 'nav.logs' },
 ];
 
 export const route = {

@@ -7,7 +7,7 @@ export const route = {
   preload: () => getHomeRedirect(),
 } satisfies RouteDefinition;
 
-/** `/` only redirects (on the server): admin → channels, user → keys, anyone else → sign-in. */
+/** `/` only redirects (on the server): admin → dashboard, user → keys, anyone else → sign-in. */
 export default function Home() {
   const done = createAsync(() => getHomeRedirect(), { deferStream: true });
   return (

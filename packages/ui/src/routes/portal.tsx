@@ -3,7 +3,11 @@ import { Show } from 'solid-js';
 import { AppShell, type NavItem } from '~/components/AppShell.tsx';
 import { getUserSession } from '~/lib/session.ts';
 
-const nav: NavItem[] = [{ href: '/portal/tokens', label: 'nav.keys' }];
+const nav: NavItem[] = [
+  { href: '/portal/dashboard', label: 'nav.dashboard' },
+  { href: '/portal/tokens', label: 'nav.keys' },
+  { href: '/portal/usage', label: 'nav.usage' },
+];
 
 export const route = {
   preload: () => getUserSession(),

@@ -16,7 +16,7 @@ export interface Viewer {
 /** The home page of a role. */
 function homeOf(viewer: Viewer | null): string {
   if (!viewer) return '/login';
-  return viewer.role === 'admin' ? '/admin/channels' : '/portal/tokens';
+  return viewer.role === 'admin' ? '/admin' : '/portal/tokens';
 }
 
 /** Reads the `tg_session` cookie of the current request and resolves it to a user, or null. */

@@ -1,30 +1,13 @@
-import { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
+import { type SetPriceInput, setPriceSchema } from './prices.schemas.ts';
+
+export { setPriceSchema };
 
 type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now'>;
 
-const units = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-
-/** A model's sell price in quota units per 1M tokens, or per call. */
-export const setPriceSchema = z.object({
-  model: z
-    .string()
-    .trim()
-    .min(1)
-    .max(128)
-    .regex(/^[^*\s]*\*?$/, 'a model name or a prefix ending in *'),
-  inputPrice: units.default(0),
-  cachedInputPrice: units.nullable().default(null),
-  outputPrice: units.default(0),
-  perCallPrice: units.nullable().default(null),
-  costInputPrice: units.nullable().default(null),
-  costOutputPrice: units.nullable().default(null),
-  costPerCallPrice: units.nullable().default(null),
-});
-
-const columns = [
+export const priceColumns = [
   'id',
   'model',
   'inputPrice',
@@ -39,11 +22,11 @@ const columns = [
 ] as const;
 
 export function listPrices(deps: Deps) {
-  return deps.db.db.selectFrom('prices').select(columns).orderBy('model').execute();
+  return deps.db.db.selectFrom('prices').select(priceColumns).orderBy('model').execute();
 }
 
 /** Creates or replaces an admin-set price (an admin price is never overwritten by auto updates). */
-export async function setPrice(deps: Deps, input: z.input<typeof setPriceSchema>) {
+export async function setPrice(deps: Deps, input: SetPriceInput) {
   const v = setPriceSchema.parse(input);
   const now = deps.now();
   await configTx(deps, async (trx, changed) => {
@@ -68,7 +51,7 @@ export async function setPrice(deps: Deps, input: z.input<typeof setPriceSchema>
   });
   const row = await deps.db.db
     .selectFrom('prices')
-    .select(columns)
+    .select(priceColumns)
     .where('model', '=', v.model)
     .executeTakeFirst();
   if (!row) throw new ServiceError('NOT_FOUND', 'price not found');

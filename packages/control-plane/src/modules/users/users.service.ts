@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { addToBase } from '@tollgate/shared/balance-keys.ts';
-import { insertedId, isUniqueViolation, num } from '@tollgate/shared/db/index.ts';
+import { type Database, insertedId, isUniqueViolation, num } from '@tollgate/shared/db/index.ts';
 import { redisNames } from '@tollgate/shared/redis-names.ts';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
-import { configTx } from '../../snapshot/config-tx.ts';
+import { type Changed, configTx } from '../../snapshot/config-tx.ts';
 import { hashPassword } from '../auth/password.ts';
+import { getSettings } from '../settings/settings.service.ts';
 import { findPublicUser, publicUserColumns } from './users.queries.ts';
 import {
   type adjustBalanceSchema,
@@ -32,9 +33,13 @@ export function containsText(column: 'email' | 'displayName', text: string) {
 /** Settings key: quota units credited to every new account (0 = none). */
 export const NEW_USER_QUOTA = 'new_user_quota';
 
-/** Creates a user (register, admin, CLI), with the welcome credit if one is set. E-mail taken → CONFLICT. */
+/**
+ * Creates a user (register, admin, CLI) in the given group or the `default_group` setting, with the
+ * welcome credit if one is set. E-mail taken → CONFLICT.
+ */
 export async function createUser(deps: Deps, input: CreateUserInput) {
   const v = createUserSchema.parse(input);
+  const settings = await getSettings(deps);
   const passwordHash = await hashPassword(v.password);
   const now = deps.now();
   try {
@@ -46,7 +51,7 @@ export async function createUser(deps: Deps, input: CreateUserInput) {
           passwordHash,
           displayName: v.displayName ?? v.email.split('@')[0]!,
           role: v.role,
-          groupName: v.group ?? 'default',
+          groupName: v.group ?? settings.default_group,
           createdAt: now,
           updatedAt: now,
         })
@@ -55,13 +60,8 @@ export async function createUser(deps: Deps, input: CreateUserInput) {
       changed('user', id);
       return id;
     });
-    const welcome = await deps.db.db
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', NEW_USER_QUOTA)
-      .executeTakeFirst();
-    const credit = welcome ? Number(JSON.parse(welcome.value)) : 0;
-    if (Number.isSafeInteger(credit) && credit > 0) {
+    const credit = settings[NEW_USER_QUOTA];
+    if (credit > 0) {
       await adjustBalance(deps, {
         userId: id,
         amount: credit,
@@ -140,6 +140,75 @@ export async function updateUser(deps: Deps, input: z.output<typeof updateUserSc
   return getUser(deps, userId);
 }
 
+/** One change of a user's balance, as {@link applyBalanceChange} writes it. */
+export interface BalanceChange {
+  userId: number;
+  /** quota units: positive credits, negative debits */
+  amount: number;
+  reason: string;
+  /** unique per change (DESIGN §2): `ls:order:<id>`, `code:<id>`, `adjust:<random>` … */
+  idempotencyKey: string;
+  /** ledger/log kind: adjust, topup, refund, code … */
+  kind: string;
+  actorId?: number | null;
+}
+
+/**
+ * Writes one balance change inside the caller's transaction: the ledger row (claimed by its unique
+ * idempotency key), the log row and the materialised balance. Returns false, writing nothing, when
+ * the key was applied before. The caller moves the relays' hot counter after commit
+ * ({@link moveHotBalance}).
+ */
+export async function applyBalanceChange(
+  trx: Transaction<Database>,
+  changed: Changed,
+  change: BalanceChange,
+  now: number,
+): Promise<boolean> {
+  try {
+    await trx
+      .insertInto('ledger')
+      .values({
+        userId: change.userId,
+        kind: change.kind,
+        amount: change.amount,
+        idempotencyKey: change.idempotencyKey,
+        note: change.reason,
+        actorId: change.actorId ?? null,
+        createdAt: now,
+      })
+      .execute();
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+  await trx
+    .insertInto('logs')
+    .values({
+      // unique per idempotency key whatever its length
+      requestId: `ledger:${createHash('sha256').update(change.idempotencyKey).digest('hex').slice(0, 56)}`,
+      createdAt: now,
+      kind: change.kind,
+      userId: change.userId,
+      // logs carry charges: a credit is a negative charge, so Σ(-cost) explains the balance
+      cost: -change.amount,
+      note: change.reason,
+    })
+    .execute();
+  await trx
+    .updateTable('users')
+    .set((eb) => ({ balance: eb('balance', '+', change.amount), updatedAt: now }))
+    .where('id', '=', change.userId)
+    .execute();
+  changed('user', change.userId);
+  return true;
+}
+
+/** After a committed balance change: the relays' hot counter moves by the same delta (Redis mode). */
+export async function moveHotBalance(deps: Deps, userId: number, amount: number): Promise<void> {
+  await addToBase(deps.redis, (deps.redisNames ?? redisNames()).userBalance(userId), amount);
+}
+
 /**
  * Credits (or debits) a user's balance: one ledger row, one log row and the materialised balance in
  * one transaction. Retrying with the same idempotency key changes nothing.
@@ -153,47 +222,22 @@ export async function adjustBalance(
   const applied = await configTx(deps, async (trx, changed) => {
     const user = await trx.selectFrom('users').select('id').where('id', '=', input.userId).executeTakeFirst();
     if (!user) throw new ServiceError('NOT_FOUND', 'user not found');
-    try {
-      await trx
-        .insertInto('ledger')
-        .values({
-          userId: input.userId,
-          kind: input.kind ?? 'adjust',
-          amount: input.amount,
-          idempotencyKey: key,
-          note: input.reason,
-          actorId: input.actorId ?? null,
-          createdAt: now,
-        })
-        .execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
-    await trx
-      .insertInto('logs')
-      .values({
-        // unique per idempotency key whatever its length
-        requestId: `ledger:${createHash('sha256').update(key).digest('hex').slice(0, 56)}`,
-        createdAt: now,
-        kind: input.kind ?? 'adjust',
+    return applyBalanceChange(
+      trx,
+      changed,
+      {
         userId: input.userId,
-        // logs carry charges: a credit is a negative charge, so Σ(-cost) explains the balance
-        cost: -input.amount,
-        note: input.reason,
-      })
-      .execute();
-    await trx
-      .updateTable('users')
-      .set((eb) => ({ balance: eb('balance', '+', input.amount), updatedAt: now }))
-      .where('id', '=', input.userId)
-      .execute();
-    changed('user', input.userId);
-    return true;
+        amount: input.amount,
+        reason: input.reason,
+        idempotencyKey: key,
+        kind: input.kind ?? 'adjust',
+        actorId: input.actorId ?? null,
+      },
+      now,
+    );
   });
   // the relays' hot counter moves by the same delta (Redis); embedded relays re-read on the change
-  if (applied)
-    await addToBase(deps.redis, (deps.redisNames ?? redisNames()).userBalance(input.userId), input.amount);
+  if (applied) await moveHotBalance(deps, input.userId, input.amount);
   return { applied, user: await getUser(deps, input.userId) };
 }
 
