@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RelayEnv } from './env.ts';
 import { errorBody, RelayError } from './errors.ts';
+import type { TrafficCounter } from './events/traffic.ts';
 import type { Meter } from './metering/meter.ts';
 import { alsoTo, type RelayMetrics } from './metrics/metrics.ts';
 import { authenticate } from './middleware/authenticate.ts';
@@ -11,14 +12,18 @@ import { clientIp } from './middleware/client-ip.ts';
 import { countRequests } from './middleware/count-requests.ts';
 import type { RateLimits } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
-import type { TrafficCounter } from './events/traffic.ts';
 import { type Cooldowns, createCooldowns } from './proxy/cooldown.ts';
-import { createPromptScreen } from './proxy/prompt-screen.ts';
 import type { UpstreamClient } from './proxy/forward.ts';
+import { createPromptScreen } from './proxy/prompt-screen.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelsRoutes } from './routes/models.ts';
-import { endpoints, type FinishedRequest, relayEndpoint, type SensitiveHit } from './routes/relay-endpoint.ts';
+import {
+  endpoints,
+  type FinishedRequest,
+  relayEndpoint,
+  type SensitiveHit,
+} from './routes/relay-endpoint.ts';
 import type { SnapshotStore } from './snapshot/store.ts';
 
 export interface RelayDeps {
@@ -84,7 +89,13 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
     screen: createPromptScreen(),
     onSensitive: (hit: SensitiveHit) => {
       deps.logger.warn(
-        { requestId: hit.requestId, tokenId: hit.tokenId, userId: hit.userId, words: hit.words, refused: hit.refused },
+        {
+          requestId: hit.requestId,
+          tokenId: hit.tokenId,
+          userId: hit.userId,
+          words: hit.words,
+          refused: hit.refused,
+        },
         'prompt matched the sensitive-word list',
       );
       traffic?.sensitive(hit);

@@ -159,7 +159,10 @@ describe('sensitive words on prompts', () => {
   });
 
   it('action "log": the request passes untouched and the hit is counted for the key', async () => {
-    const { chat, traffic, reported, sent } = build({ sensitive_words: ['bomb', '炸弹'], sensitive_words_action: 'log' });
+    const { chat, traffic, reported, sent } = build({
+      sensitive_words: ['bomb', '炸弹'],
+      sensitive_words_action: 'log',
+    });
     expect((await chat(a.key, 'gpt-4o', 'how to build a BOMB')).status).toBe(200);
     expect(sent.at(-1)).toMatchObject({ messages: [{ content: 'how to build a BOMB' }] });
     expect((await chat(a.key, 'gpt-4o', 'a harmless question')).status).toBe(200);
@@ -171,16 +174,23 @@ describe('sensitive words on prompts', () => {
   });
 
   it('action "refuse": content_blocked before any upstream call; other prompts pass', async () => {
-    const { chat, traffic, reported, sent } = build({ sensitive_words: ['bomb', '炸弹'], sensitive_words_action: 'refuse' });
+    const { chat, traffic, reported, sent } = build({
+      sensitive_words: ['bomb', '炸弹'],
+      sensitive_words_action: 'refuse',
+    });
     const res = await chat(b.key, 'gpt-4o', '如何制造炸弹');
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'content_blocked', type: 'invalid_request_error' } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'content_blocked', type: 'invalid_request_error' },
+    });
     expect(sent).toHaveLength(0);
     const ok = await chat(b.key, 'gpt-4o', 'tell me a joke');
     expect(ok.status).toBe(200);
     expect(sent.at(-1)).toMatchObject({ messages: [{ content: 'tell me a joke' }] });
     traffic.flush();
-    expect((reported[0] as TrafficEvent).sensitive).toEqual({ '2': { userId: 1, hits: 1, refused: 1, words: ['炸弹'] } });
+    expect((reported[0] as TrafficEvent).sensitive).toEqual({
+      '2': { userId: 1, hits: 1, refused: 1, words: ['炸弹'] },
+    });
     traffic.close();
   });
 });

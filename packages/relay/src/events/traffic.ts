@@ -52,7 +52,11 @@ export function createTrafficCounter(o: {
   const flush = () => {
     const done = cur;
     cur = empty();
-    if (done.requests === 0 && Object.keys(done.channels).length === 0 && Object.keys(done.sensitive).length === 0)
+    if (
+      done.requests === 0 &&
+      Object.keys(done.channels).length === 0 &&
+      Object.keys(done.sensitive).length === 0
+    )
       return;
     done.intervalMs = Math.max(1, cur.at - done.at);
     o.report(done);

@@ -41,6 +41,13 @@ export interface MeterOutcome {
 /** A hold in place for one request; `settle` exactly once. */
 export interface MeterTicket {
   hold: Hold;
+  /** completion tokens the hold covers so far */
+  coveredCompletionTokens(): number;
+  /**
+   * Holds the price of `tokens` more completion tokens for a stream that outgrows its hold (DESIGN §2:
+   * a stream is cut when the user cannot cover it). False when the balance or quota is short.
+   */
+  extend(tokens: number): Promise<boolean>;
   promptEstimate: number;
   settle(o: MeterOutcome): Promise<Settlement>;
 }
@@ -87,14 +94,34 @@ export function createMeter(o: MeterOptions) {
       const refused = await o.balances.hold(hold);
       if (refused) throw new RelayError(refused);
       let settled: Promise<Settlement> | undefined;
+      let covered = completionEstimate;
       return {
         hold,
         promptEstimate,
+        coveredCompletionTokens: () => covered,
+        async extend(tokens) {
+          if (!price || settled) return true;
+          const extra = costOf(
+            sellSide(price),
+            { promptTokens: 0, cachedTokens: 0, completionTokens: tokens },
+            multiplier,
+          );
+          if (extra > 0 && (await o.balances.hold({ ...hold, amount: extra }))) return false;
+          hold.amount += extra;
+          covered += tokens;
+          return true;
+        },
         settle(out) {
           settled ??= (async () => {
             const fromUpstream = out.usage !== undefined;
             // failed requests cost nothing; a client that aborts a stream pays for what was produced
-            const produced = out.ok || (out.clientAborted && out.stream);
+            // …and so does a stream cut because the user could not cover more
+            const produced =
+              out.ok ||
+              (out.stream &&
+                (out.clientAborted ||
+                  out.errorCode === 'insufficient_balance' ||
+                  out.errorCode === 'insufficient_quota'));
             const tokens = {
               promptTokens: out.usage?.promptTokens ?? (produced ? promptEstimate : 0),
               cachedTokens: out.usage?.cachedTokens ?? 0,

@@ -24,8 +24,12 @@ if limited and avail(KEYS[2]) < h then return 'insufficient_quota' end
 if avail(KEYS[1]) < h then return 'insufficient_balance' end
 redis.call('hincrby', KEYS[1], 'held', h)
 if limited then redis.call('hincrby', KEYS[2], 'held', h) end
--- remembered per relay, so the holds of a relay that dies are released (reconciler)
-redis.call('hset', KEYS[3], ARGV[3], (limited and (KEYS[1] .. '|' .. KEYS[2]) or (KEYS[1] .. '|')) .. '|' .. h)
+-- remembered per relay, so the holds of a relay that dies are released (reconciler); a second hold
+-- for the same request (a long stream extending its hold) adds to the first
+local total = h
+local prev = redis.call('hget', KEYS[3], ARGV[3])
+if prev then total = total + tonumber(string.match(prev, '(%d+)$')) end
+redis.call('hset', KEYS[3], ARGV[3], (limited and (KEYS[1] .. '|' .. KEYS[2]) or (KEYS[1] .. '|')) .. '|' .. total)
 return 'ok'`;
 
 // `0 - x`, not `-x`: Lua turns -0 into "-0", which HINCRBY refuses as not an integer

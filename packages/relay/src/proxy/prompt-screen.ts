@@ -40,7 +40,10 @@ export function promptTextOf(json: Record<string, unknown>): string {
  * once per config part (a new config part object = a new snapshot of configuration), and nothing is
  * scanned while the list is empty.
  */
-export function createPromptScreen(): (snapshot: Snapshot, json: Record<string, unknown>) => ScreenHit | undefined {
+export function createPromptScreen(): (
+  snapshot: Snapshot,
+  json: Record<string, unknown>,
+) => ScreenHit | undefined {
   const cache = new WeakMap<object, { matcher: WordMatcher; action: SensitiveAction } | null>();
   const compiled = (snapshot: Snapshot) => {
     const settings = snapshot.config.settings;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { SseUsageTap, type Usage } from './usage-tap.ts';
+import { SseUsageTap, type StreamBudget, type Usage } from './usage-tap.ts';
 
 /** Upstream headers worth passing to the client (no hop-by-hop, no upstream identifiers). */
 const passHeaders = ['content-type', 'openai-processing-ms', 'content-disposition'] as const;
@@ -23,6 +23,8 @@ export interface StreamOutcome {
   /** the client went away before the end */
   clientAborted: boolean;
   usage: Usage | undefined;
+  /** the stream was cut because the user's balance or key quota could not cover more */
+  cut?: boolean;
   /** completion tokens counted from the streamed text (SSE with `countCompletion`) */
   countedCompletionTokens?: number;
   /** performance.now() when the first byte was written to the client */
@@ -31,6 +33,8 @@ export interface StreamOutcome {
 
 interface PipeOptions {
   abort: () => void;
+  /** upstream errors after this says true are expected (we cut the stream ourselves) */
+  stopped?: () => boolean;
   /** written before ending when the upstream breaks mid-body (SSE: an error event) */
   errorTail?: string;
 }
@@ -65,7 +69,7 @@ function pipeBody(
       finish(true, false);
     });
     const broken = () => {
-      if (done) return;
+      if (done || o.stopped?.()) return;
       if (!out.destroyed) out.end(o.errorTail);
       finish(false, false);
     };
@@ -87,9 +91,23 @@ export function pipeSse(
   status: number,
   headers: Record<string, string>,
   body: Readable,
-  o: PipeOptions & { stripUsageChunk: boolean; countCompletion?: (text: string) => number },
+  o: PipeOptions & {
+    stripUsageChunk: boolean;
+    countCompletion?: (text: string) => number;
+    budget?: StreamBudget;
+  },
 ): Promise<StreamOutcome> {
-  const tap = new SseUsageTap({ stripUsageChunk: o.stripUsageChunk, countCompletion: o.countCompletion });
+  const tap = new SseUsageTap({
+    stripUsageChunk: o.stripUsageChunk,
+    countCompletion: o.countCompletion,
+    budget: o.budget,
+  });
+  // the budget refused more tokens: stop the upstream; the tap has written the error event and ends
+  tap.once('cut', () => {
+    body.unpipe(tap);
+    o.abort();
+    body.destroy();
+  });
   out.writeHead(status, {
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
@@ -97,9 +115,11 @@ export function pipeSse(
     'x-accel-buffering': 'no',
   });
   out.flushHeaders();
-  const done = pipeBody(out, tap, body, o, () => tap.usage).then((r) =>
-    o.countCompletion ? { ...r, countedCompletionTokens: tap.countedCompletionTokens } : r,
-  );
+  const done = pipeBody(out, tap, body, { ...o, stopped: () => tap.cut }, () => tap.usage).then((r) => ({
+    ...r,
+    cut: tap.cut,
+    ...(o.countCompletion ? { countedCompletionTokens: tap.countedCompletionTokens } : {}),
+  }));
   body.pipe(tap);
   return done;
 }

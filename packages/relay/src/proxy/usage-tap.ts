@@ -1,5 +1,15 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
+/**
+ * How far a stream may run: `allows(counted)` is asked after each block of events (synchronously; the
+ * owner extends the hold in the background as the count approaches it). When it says no, `cutEvent` is
+ * sent and the stream ends.
+ */
+export interface StreamBudget {
+  allows(countedCompletionTokens: number): boolean;
+  cutEvent: string;
+}
+
 /** Token usage as OpenAI reports it. */
 export interface Usage {
   promptTokens: number;
@@ -38,15 +48,23 @@ export class SseUsageTap extends Transform {
   private tail: Buffer | undefined;
   private readonly stripUsageChunk: boolean;
   private readonly count: ((text: string) => number) | undefined;
+  private readonly budget: StreamBudget | undefined;
+  /** the stream was cut because the budget refused more tokens */
+  cut = false;
 
   /**
    * `countCompletion`: a tokenizer; when given, every event's text delta is counted as it passes (for
    * upstreams that send no usage), without keeping the text.
    */
-  constructor(opts: { stripUsageChunk: boolean; countCompletion?: (text: string) => number }) {
+  constructor(opts: {
+    stripUsageChunk: boolean;
+    countCompletion?: (text: string) => number;
+    budget?: StreamBudget;
+  }) {
     super();
     this.stripUsageChunk = opts.stripUsageChunk;
     this.count = opts.countCompletion;
+    this.budget = opts.budget;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -59,7 +77,21 @@ export class SseUsageTap extends Transform {
     }
     const complete = buf.subarray(0, end + 2);
     this.tail = end + 2 < buf.length ? buf.subarray(end + 2) : undefined;
-    if (this.count) this.countEvents(complete);
+    if (this.cut) {
+      cb();
+      return;
+    }
+    const tokens = this.count ? this.countEvents(complete) : 0;
+    // a block the budget refuses is not sent, and not billed
+    if (this.budget && !this.budget.allows(this.countedCompletionTokens + tokens)) {
+      this.cut = true;
+      this.push(this.budget.cutEvent);
+      this.push(null);
+      this.emit('cut');
+      cb();
+      return;
+    }
+    this.countedCompletionTokens += tokens;
     if (complete.indexOf(USAGE_MARK) < 0) {
       this.events++;
       this.push(complete);
@@ -75,7 +107,8 @@ export class SseUsageTap extends Transform {
     cb();
   }
 
-  private countEvents(block: Buffer): void {
+  private countEvents(block: Buffer): number {
+    let n = 0;
     let start = 0;
     while (start < block.length) {
       const idx = block.indexOf(DELIM, start);
@@ -85,11 +118,12 @@ export class SseUsageTap extends Transform {
       if (!data || data === '[DONE]') continue;
       try {
         const text = deltaText(JSON.parse(data));
-        if (text) this.countedCompletionTokens += this.count!(text);
+        if (text) n += this.count!(text);
       } catch {
         // not JSON: nothing to count
       }
     }
+    return n;
   }
 
   private filterEvents(block: Buffer): Buffer {

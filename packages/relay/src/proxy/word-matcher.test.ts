@@ -42,7 +42,13 @@ describe('word matcher (Aho–Corasick)', () => {
       promptTextOf({
         messages: [
           { role: 'system', content: 'sys' },
-          { role: 'user', content: [{ type: 'text', text: 'part' }, { type: 'image_url', image_url: { url: 'x' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'part' },
+              { type: 'image_url', image_url: { url: 'x' } },
+            ],
+          },
         ],
       }),
     ).toBe('sys\npart');

@@ -5,7 +5,7 @@ import type { ChannelEntry, Snapshot } from '@tollgate/shared/snapshot/types.ts'
 import type { Context } from 'hono';
 import type { RelayEnv } from '../env.ts';
 import { errorBody, RelayError } from '../errors.ts';
-import type { Meter } from '../metering/meter.ts';
+import type { Meter, MeterTicket } from '../metering/meter.ts';
 import { completionTextOf, countText } from '../metering/tokenizer.ts';
 import { providerFor } from '../providers/registry.ts';
 import type { Cooldowns } from '../proxy/cooldown.ts';
@@ -14,7 +14,7 @@ import type { ScreenHit } from '../proxy/prompt-screen.ts';
 import { outgoingBody, readRelayBody } from '../proxy/request-body.ts';
 import { clientHeaders, pipeBinary, pipeSse, type StreamOutcome } from '../proxy/respond.ts';
 import { routeTiers, selectChannel } from '../proxy/select-channel.ts';
-import { type Usage, usageFrom } from '../proxy/usage-tap.ts';
+import { type StreamBudget, type Usage, usageFrom } from '../proxy/usage-tap.ts';
 
 /** How one OpenAI endpoint is relayed. */
 export interface EndpointSpec {
@@ -277,11 +277,17 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
       const headers = { ...clientHeaders(res.headers, requestId), ...c.get('rateLimitHeaders') };
       const contentType = String(res.headers['content-type'] ?? '');
       const outcomeOf = (o: StreamOutcome) => {
-        if (o.completed) deps.cooldowns.succeed(channel.id, model);
+        if (o.completed || o.cut) deps.cooldowns.succeed(channel.id, model);
         else if (!o.clientAborted) failed(channel, 'reset');
         finish({
-          status: o.completed ? res.status : o.clientAborted ? 499 : 502,
-          errorCode: o.completed ? undefined : o.clientAborted ? 'client_aborted' : 'upstream_error',
+          status: o.cut ? 402 : o.completed ? res.status : o.clientAborted ? 499 : 502,
+          errorCode: o.cut
+            ? 'insufficient_balance'
+            : o.completed
+              ? undefined
+              : o.clientAborted
+                ? 'client_aborted'
+                : 'upstream_error',
           channelId: channel.id,
           upstreamModel,
           usage: o.usage,
@@ -297,6 +303,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
           return outcomeOf(
             await pipeSse(c.env.outgoing, res.status, headers, res.body, {
               stripUsageChunk: !body.clientWantsUsage,
+              budget: ticket ? streamBudget(ticket) : undefined,
               countCompletion: ticket ? countText : undefined,
               abort: () => controller.abort(),
               errorTail: `data: ${errorBody(new RelayError('upstream_error', { message: 'The upstream stream was interrupted.' }))}\n\n`,
@@ -340,6 +347,37 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
     }
     finish({ status: lastError.status, errorCode: lastError.code });
     throw lastError;
+  };
+}
+
+/**
+ * Lets a stream run past its hold only while the hold can be extended (DESIGN §2): when the counted
+ * output reaches 3/4 of what the hold covers, another hold of the same size is taken in the background;
+ * if the user cannot cover it the stream is cut at the covered amount with an `insufficient_balance`
+ * error event. So no stream overspends by more than one extension's worth of in-flight chunks.
+ */
+function streamBudget(ticket: MeterTicket): StreamBudget {
+  let extending = false;
+  let refused = false;
+  return {
+    cutEvent: `data: ${errorBody(new RelayError('insufficient_balance', { message: 'The stream was stopped: your balance cannot cover more output. Please top up.' }))}\n\n`,
+    allows(counted) {
+      const covered = ticket.coveredCompletionTokens();
+      if (!extending && !refused && counted >= covered * 0.75) {
+        extending = true;
+        void ticket.extend(Math.max(covered, 256)).then(
+          (ok) => {
+            extending = false;
+            refused = !ok;
+          },
+          () => {
+            extending = false;
+            refused = true;
+          },
+        );
+      }
+      return counted <= ticket.coveredCompletionTokens() || !refused;
+    },
   };
 }
 

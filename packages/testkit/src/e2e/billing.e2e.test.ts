@@ -25,7 +25,12 @@ describe.each(['embedded', 'production'] as const)('billing end to end (%s)', (m
     [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
     stack = await startStack(
       mode,
-      { TOLLGATE_CHANNEL__COOLDOWN_SECONDS: '0', TOLLGATE_CHANNEL__AUTO_DISABLE_FAILURES: '0' },
+      {
+        TOLLGATE_CHANNEL__COOLDOWN_SECONDS: '0',
+        TOLLGATE_CHANNEL__AUTO_DISABLE_FAILURES: '0',
+        // a small default hold, so the long stream test has to extend it
+        TOLLGATE_HOLD_DEFAULT_COMPLETION_TOKENS: '50',
+      },
       { freeModels: false },
     );
     relay2 = mode === 'production' ? (await stack.addRelay()).url : stack.relayUrl;
@@ -217,5 +222,39 @@ describe.each(['embedded', 'production'] as const)('billing end to end (%s)', (m
     // requests never run ahead of the balance: 10 fit, released holds may admit a few more only if cheaper
     expect(ok).toBe(10);
     expect(bk.balance).toBe(0);
+  });
+
+  it('a stream that outgrows its hold is cut when the balance cannot cover more; never overspent', async () => {
+    // 0.2 units per output token: 30 units cover the prompt and roughly 100 more tokens after extensions
+    const c = await customer(30);
+    a.setBehaviour({ chunks: 500, chunkDelayMs: 1 });
+    try {
+      const stream = await c.clients[0]!.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'long' }],
+        stream: true,
+      });
+      let chunks = 0;
+      const err = await (async () => {
+        for await (const ch of stream) if (ch.choices[0]?.delta.content) chunks++;
+      })().catch((e: unknown) => e);
+      expect((err as InstanceType<typeof OpenAI.APIError>)?.message ?? '').toContain('balance');
+      expect(chunks).toBeGreaterThanOrEqual(50);
+      expect(chunks).toBeLessThan(500);
+      await settled(c.userId, 1);
+      const bk = await books(c.userId, c.tokenId);
+      expect(bk.balance).toBeGreaterThanOrEqual(0);
+      expect(bk.balance).toBe(30 - bk.logCost);
+      const row = await db.db
+        .selectFrom('logs')
+        .select(['errorCode', 'completionTokens'])
+        .where('userId', '=', c.userId)
+        .where('kind', '=', 'usage')
+        .executeTakeFirstOrThrow();
+      expect(row.errorCode).toBe('insufficient_balance');
+      expect(row.completionTokens).toBe(chunks);
+    } finally {
+      a.resetBehaviour();
+    }
   });
 });
