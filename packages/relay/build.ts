@@ -101,6 +101,12 @@ if (!sea) {
   rmSync(binary, { force: true });
   copyFileSync(process.execPath, binary);
   chmodSync(binary, 0o755);
+  // debug symbols are ~17 MiB of the Node binary; stripping must happen before the blob goes in
+  try {
+    execFileSync('strip', [binary]);
+  } catch {
+    console.warn('strip is not available: the binary keeps its symbols');
+  }
   await inject(binary, 'NODE_SEA_BLOB', readFileSync(blob), {
     sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
   });
