@@ -1,7 +1,6 @@
 import type { RelayEvent } from '@tollgate/shared/events.ts';
 import type { Logger } from '@tollgate/shared/logger.ts';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { RelayEnv } from './env.ts';
 import { errorBody, RelayError } from './errors.ts';
 import type { TrafficCounter } from './events/traffic.ts';
@@ -65,20 +64,12 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
 
   const v1 = new Hono<RelayEnv>();
   if (deps.limits) v1.use('*', deps.limits.global());
-  v1.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new RelayError('payload_too_large');
-      },
-    }),
-  );
   v1.use('*', clientIp(deps.trustedProxies ?? []));
   v1.use('*', authenticate({ store: deps.store, tokenSecret: deps.tokenSecret }));
   if (deps.limits) v1.use('*', deps.limits.perKey());
   const relay = {
     upstream: deps.upstream,
+    maxBodyBytes: deps.maxBodyBytes,
     cooldowns: deps.cooldowns ?? createCooldowns(30_000),
     maxAttempts: deps.maxAttempts,
     deadlineMs: deps.requestTimeoutMs,

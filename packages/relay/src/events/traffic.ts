@@ -30,7 +30,7 @@ export function createTrafficCounter(o: {
   function empty(): TrafficEvent {
     return {
       kind: 'traffic',
-      at: now(),
+      at: 0,
       intervalMs,
       requests: 0,
       errors: 0,
@@ -40,7 +40,12 @@ export function createTrafficCounter(o: {
       sensitive: {},
     };
   }
+  /** the interval starts with its first count, so an idle relay's next event is not back-dated */
+  const touch = () => {
+    if (cur.at === 0) cur.at = now();
+  };
   const channel = (id: number) => {
+    touch();
     const k = String(id);
     let c = cur.channels[k];
     if (!c) {
@@ -58,13 +63,14 @@ export function createTrafficCounter(o: {
       Object.keys(done.sensitive).length === 0
     )
       return;
-    done.intervalMs = Math.max(1, cur.at - done.at);
+    done.intervalMs = Math.max(1, now() - done.at);
     o.report(done);
   };
   const timer = setInterval(flush, intervalMs);
   timer.unref();
   return {
     finished(r) {
+      touch();
       cur.requests++;
       if (r.status >= 500) cur.errors++;
       const key = String(r.tokenId);
@@ -77,6 +83,7 @@ export function createTrafficCounter(o: {
       if (e.kind === 'channel_failure') channel(e.channelId).fail++;
     },
     sensitive({ tokenId, userId, words, refused }) {
+      touch();
       const key = String(tokenId);
       let s = cur.sensitive[key];
       if (!s) {

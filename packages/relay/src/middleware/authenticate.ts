@@ -5,6 +5,7 @@ import type { TokenEntry } from '@tollgate/shared/snapshot/types.ts';
 import { createMiddleware } from 'hono/factory';
 import type { RelayEnv } from '../env.ts';
 import { RelayError } from '../errors.ts';
+import { headerGetter } from '../incoming.ts';
 import type { SnapshotStore } from '../snapshot/store.ts';
 
 const ipMatchers = new WeakMap<TokenEntry, (ip: string) => boolean>();
@@ -33,7 +34,7 @@ export interface AuthenticateOptions {
 export function authenticate(o: AuthenticateOptions) {
   const now = o.now ?? Date.now;
   return createMiddleware<RelayEnv>(async (c, next) => {
-    const key = extractApiKey(c.req.raw.headers);
+    const key = extractApiKey(headerGetter(c));
     if (!key || !verifyApiKey(key, o.tokenSecret).ok) throw new RelayError('invalid_api_key');
     const snapshot = o.store.current();
     if (!snapshot) throw new RelayError('not_ready');

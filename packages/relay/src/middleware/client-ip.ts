@@ -1,6 +1,7 @@
 import { compileIpList, normaliseIp } from '@tollgate/shared/ip-match.ts';
 import { createMiddleware } from 'hono/factory';
 import type { RelayEnv } from '../env.ts';
+import { headerOf } from '../incoming.ts';
 
 /**
  * Sets `clientIp`: the socket's peer, or — only when that peer is a configured trusted proxy — the
@@ -13,7 +14,7 @@ export function clientIp(trustedProxies: readonly string[]) {
     const peer = normaliseIp(c.env?.incoming?.socket.remoteAddress ?? '');
     let ip = peer;
     if (anyTrusted && trusted(peer)) {
-      const xff = c.req.header('x-forwarded-for');
+      const xff = headerOf(c, 'x-forwarded-for');
       if (xff) {
         const hops = xff.split(',').map((h) => normaliseIp(h.trim()));
         for (let i = hops.length - 1; i >= 0; i--) {

@@ -82,7 +82,7 @@ export function createUpstreamClient(o: UpstreamClientOptions): UpstreamClient {
           agent: agents[secure ? 'https:' : 'http:'],
           signal,
         });
-        let timer = setTimeout(
+        const timer = setTimeout(
           () => call.destroy(new ForwardError('timeout', 'no response headers in time')),
           headersTimeout,
         );

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { RelayEnv } from '../env.ts';
 import { RelayError } from '../errors.ts';
+import { headerOf, readBodyBytes } from '../incoming.ts';
 
 type Json = Record<string, unknown>;
 
@@ -33,19 +34,25 @@ function requireModel(model: unknown): string {
 }
 
 /** Reads a JSON (or, for `multipart`, a multipart/form-data) body and its `model`. */
-export async function readRelayBody(c: Context<RelayEnv>, accepts: 'json' | 'multipart'): Promise<RelayBody> {
-  const type = (c.req.header('content-type') ?? '').toLowerCase();
+export async function readRelayBody(
+  c: Context<RelayEnv>,
+  accepts: 'json' | 'multipart',
+  maxBytes: number,
+): Promise<RelayBody> {
+  const contentType = headerOf(c, 'content-type') ?? '';
+  const type = contentType.toLowerCase();
   if (accepts === 'multipart') {
     if (!type.startsWith('multipart/form-data')) {
       throw new RelayError('unsupported_media_type', {
         message: 'Content-Type must be multipart/form-data.',
       });
     }
-    const raw = await c.req.arrayBuffer();
+    const bytes = await readBodyBytes(c, maxBytes);
+    const raw = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     let form: FormData;
     try {
       form = await new Response(raw, {
-        headers: { 'content-type': c.req.header('content-type')! },
+        headers: { 'content-type': contentType },
       }).formData();
     } catch (cause) {
       throw new RelayError('invalid_request', { message: 'The multipart body could not be parsed.', cause });
@@ -54,7 +61,7 @@ export async function readRelayBody(c: Context<RelayEnv>, accepts: 'json' | 'mul
       kind: 'multipart',
       form,
       raw,
-      contentType: c.req.header('content-type')!,
+      contentType,
       model: requireModel(form.get('model')),
       stream: false,
       clientWantsUsage: false,
@@ -62,7 +69,7 @@ export async function readRelayBody(c: Context<RelayEnv>, accepts: 'json' | 'mul
   }
   if (!type.includes('application/json')) throw new RelayError('unsupported_media_type');
   let parsed: unknown;
-  const text = await c.req.text();
+  const text = (await readBodyBytes(c, maxBytes)).toString('utf8');
   try {
     parsed = JSON.parse(text);
   } catch (cause) {

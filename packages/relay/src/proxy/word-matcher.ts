@@ -75,7 +75,10 @@ export function createWordMatcher(list: readonly string[]): WordMatcher {
           }
           s = t ?? 0;
         }
-        for (let o = out[s]!; o !== -1; o = outNext[o]!) (found ??= new Set()).add(own[o]!);
+        for (let o = out[s]!; o !== -1; o = outNext[o]!) {
+          found ??= new Set();
+          found.add(own[o]!);
+        }
       }
       return found ? [...found].map((i) => words[i]!) : [];
     },

@@ -30,6 +30,8 @@ export interface EndpointSpec {
 }
 
 export interface RelayEndpointDeps {
+  /** largest accepted request body (413 above) */
+  maxBodyBytes: number;
   /** holds before the upstream call and settlement after it (SPEC §5); none → nothing is billed */
   meter?: Meter;
   upstream: UpstreamClient;
@@ -122,7 +124,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
     const auth = c.get('auth');
     const requestId = c.get('requestId');
     const started = c.get('startedAt');
-    const body = await readRelayBody(c, spec.body);
+    const body = await readRelayBody(c, spec.body, deps.maxBodyBytes);
     const { model } = body;
     if (auth.token.models && !matchesAny(auth.token.models, model))
       throw new RelayError('model_not_allowed', { param: 'model' });
