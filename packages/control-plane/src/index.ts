@@ -3,8 +3,8 @@ export { type ControlPlaneDeps, closeControlPlaneDeps, createControlPlaneDeps } 
 export { startJobs } from './jobs/runner.ts';
 export { readCookie, SESSION_COOKIE, type SessionUser, sessionUser } from './modules/auth/sessions.ts';
 export { type ExportScope, exportLogsResponse } from './modules/logs/logs.export.ts';
+export { codesCsvResponse, statementCsvResponse } from './modules/payments/payments.http.ts';
+export { lemonSqueezyWebhookResponse } from './modules/payments/webhook.ts';
 export { type AppRouter, appRouter, createCaller } from './trpc/app-router.ts';
 export { createContext } from './trpc/context.ts';
 export type { Context } from './trpc/init.ts';
-export { codesCsvResponse, statementCsvResponse } from './modules/payments/payments.http.ts';
-export { lemonSqueezyWebhookResponse } from './modules/payments/webhook.ts';

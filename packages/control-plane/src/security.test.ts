@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, SESSION_COOKIE, SESSION_TTL_MS, sessionUser } from './modules/auth/sessions.ts';
+import { createRule } from './modules/alerts/alerts.service.ts';
+import { createNotifier } from './modules/alerts/notifications.service.ts';
 import { createChannel } from './modules/channels/channels.service.ts';
 import { createGroup } from './modules/groups/groups.service.ts';
 import { seedLog } from './modules/logs/logs.fixtures.ts';
@@ -22,6 +24,7 @@ import {
   TEST_PASSWORD,
   type TestDeps,
 } from './testing/harness.ts';
+import { type PaymentsFixture, paymentProcedures, preparePayments, seedPayments } from './testing/payments-fixture.ts';
 import {
   type Actor,
   callByPath,
@@ -35,9 +38,10 @@ import {
   unclassifiedProcedures,
 } from './testing/role-matrix.ts';
 import { appRouter, createCaller } from './trpc/app-router.ts';
+import { seedTotp, type TotpFixture, totpProcedures } from './testing/totp-fixture.ts';
 
 /** What every role-matrix run starts from: three signed-in actors and one object of each kind. */
-interface Fixture {
+interface Fixture extends PaymentsFixture, TotpFixture {
   /** a key owned by the `user` actor */
   tokenId: number;
   channelId: number;
@@ -50,6 +54,9 @@ interface Fixture {
   logId: number;
   /** public id of a second session of the `user` actor */
   spareSessionId: string;
+  /** an alert rule and a notification channel (a webhook to a closed local port) */
+  alertRuleId: number;
+  notifierId: number;
 }
 
 /**
@@ -80,6 +87,9 @@ const procedures: ProcedureTable<Fixture> = {
     input: () => ({ email: randomEmail('new'), password: 'created-pass-1' }),
   },
   'users.update': { access: 'admin', input: (f) => ({ userId: f.target.id, group: 'vip' }) },
+  'users.keys': { access: 'admin', input: (f) => ({ userId: f.target.id }) },
+  'users.ledger': { access: 'admin', input: (f) => ({ userId: f.target.id, limit: 5 }) },
+  'users.disableAllKeys': { access: 'admin', input: (f) => ({ userId: f.target.id }) },
   'users.adjustBalance': {
     access: 'admin',
     input: (f) => ({ userId: f.target.id, amount: 1_000, reason: 'role matrix' }),
@@ -101,6 +111,13 @@ const procedures: ProcedureTable<Fixture> = {
   'tokens.reset': { access: 'user', ownedByUser: true, input: (f) => ({ id: f.tokenId }) },
   'tokens.reveal': { access: 'user', ownedByUser: true, input: (f) => ({ id: f.tokenId }) },
   'tokens.delete': { access: 'user', ownedByUser: true, input: (f) => ({ id: f.tokenId }) },
+  // scoped to the session's own user: no object in the input
+  'tokens.options': { access: 'user', input: () => undefined },
+  'account.profile': { access: 'user', input: () => undefined },
+  'account.updateProfile': { access: 'user', input: () => ({ displayName: `Name ${rid(3)}` }) },
+  'account.setLocale': { access: 'user', input: () => ({ locale: 'zh-CN' }) },
+  'docs.info': { access: 'user', input: () => undefined },
+  'docs.models': { access: 'user', input: () => ({}) },
 
   'channels.list': { access: 'admin', input: () => undefined },
   'channels.get': { access: 'admin', input: (f) => ({ id: f.channelId }) },
@@ -116,6 +133,7 @@ const procedures: ProcedureTable<Fixture> = {
   'channels.update': { access: 'admin', input: (f) => ({ id: f.channelId, weight: 5 }) },
   'channels.setStatus': { access: 'admin', input: (f) => ({ id: f.channelId, status: 'manual_disabled' }) },
   'channels.delete': { access: 'admin', input: (f) => ({ id: f.channelId }) },
+  'channels.clone': { access: 'admin', input: (f) => ({ id: f.channelId }) },
 
   'prices.list': { access: 'admin', input: () => undefined },
   'prices.set': {
@@ -135,6 +153,27 @@ const procedures: ProcedureTable<Fixture> = {
   'groups.delete': { access: 'admin', input: (f) => ({ name: f.groupName }) },
 
   'settings.get': { access: 'admin', input: () => undefined },
+  'alerts.rules': { access: 'admin', input: () => undefined },
+  'alerts.createRule': {
+    access: 'admin',
+    input: () => ({ kind: 'error_rate', name: `rule ${rid(4)}`, params: { thresholdPct: 20 } }),
+  },
+  'alerts.updateRule': { access: 'admin', input: (f) => ({ id: f.alertRuleId, cooldownSeconds: 60 }) },
+  'alerts.deleteRule': { access: 'admin', input: (f) => ({ id: f.alertRuleId }) },
+  'alerts.channels': { access: 'admin', input: () => undefined },
+  'alerts.createChannel': {
+    access: 'admin',
+    input: () => ({ name: `hook ${rid(4)}`, type: 'webhook', config: { url: 'http://127.0.0.1:9/hook' } }),
+  },
+  'alerts.updateChannel': { access: 'admin', input: (f) => ({ id: f.notifierId, name: `renamed ${rid(4)}` }) },
+  'alerts.deleteChannel': { access: 'admin', input: (f) => ({ id: f.notifierId }) },
+  'alerts.sendTest': { access: 'admin', input: (f) => ({ id: f.notifierId }) },
+  'alerts.history': { access: 'admin', input: () => ({ limit: 10 }) },
+  'health.testChannel': { access: 'admin', input: (f) => ({ id: f.channelId }) },
+  'health.testAll': { access: 'admin', input: () => undefined },
+  'health.refreshBalance': { access: 'admin', input: (f) => ({ id: f.channelId }) },
+  'health.setBalance': { access: 'admin', input: (f) => ({ id: f.channelId, balance: 1234 }) },
+
   'settings.set': { access: 'admin', input: () => ({ site_name: `Site ${rid(2)}` }) },
 
   'stats.adminDashboard': {
@@ -149,6 +188,8 @@ const procedures: ProcedureTable<Fixture> = {
   // scoped to the session's own user by the server: every signed-in actor sees only their rows
   'logs.mine': { access: 'user', input: () => ({ limit: 10 }) },
   'logs.getMine': { access: 'user', ownedByUser: true, input: (f) => ({ id: f.logId }) },
+  ...paymentProcedures,
+  ...totpProcedures,
 };
 
 describe('procedure table', () => {
@@ -185,13 +226,27 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 describe.each(DB_KINDS)('security on %s', (kind) => {
   let deps: TestDeps;
 
+  let payments: { close(): Promise<void> } | undefined;
+
   beforeAll(async () => {
     deps = await createTestDeps({ kind });
+    payments = await preparePayments(deps);
   }, 60_000);
 
   afterAll(async () => {
     await deps?.cleanup();
+    await payments?.close();
   });
+
+  async function seedAlerts(): Promise<{ alertRuleId: number; notifierId: number }> {
+    const notifier = await createNotifier(deps, {
+      name: `hook ${rid(4)}`,
+      type: 'webhook',
+      config: { url: 'http://127.0.0.1:9/hook', secret: 'whsec' },
+    });
+    const rule = await createRule(deps, { kind: 'error_rate', name: `rule ${rid(4)}`, notificationChannelIds: [notifier.id] });
+    return { alertRuleId: rule.id, notifierId: notifier.id };
+  }
 
   async function createWorld(): Promise<{
     fixture: Fixture;
@@ -219,6 +274,9 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
         groupName: group.name,
         target: { id: target.id, email: target.email },
         logId: await seedLog(deps, { userId: user.user.id, tokenId: token.id, channelId: channel.id }),
+        ...(await seedAlerts()),
+        ...(await seedPayments(deps, user.user.id)),
+        ...(await seedTotp(deps, [user.user.id, otherUser.user.id, admin.user.id])),
         spareSessionId: createHash('sha256')
           .update((await createSession(deps, user.user.id, { ip: '127.0.0.1' })).token)
           .digest('hex')

@@ -70,6 +70,7 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
   const relay = {
     upstream: deps.upstream,
     maxBodyBytes: deps.maxBodyBytes,
+    usageSeen: new Map<number, boolean>(),
     cooldowns: deps.cooldowns ?? createCooldowns(30_000),
     maxAttempts: deps.maxAttempts,
     deadlineMs: deps.requestTimeoutMs,

@@ -21,7 +21,9 @@ export function createLowBalanceJob(deps: Deps, o: { send?: SendMail } = {}) {
       .updateTable('users')
       .set({ lowBalanceNotifiedAt: null })
       .where('lowBalanceNotifiedAt', 'is not', null)
-      .where((eb) => eb('balance', '>=', eb.fn.coalesce('lowBalanceThreshold', eb.val(settings.low_balance_threshold))))
+      .where((eb) =>
+        eb('balance', '>=', eb.fn.coalesce('lowBalanceThreshold', eb.val(settings.low_balance_threshold))),
+      )
       .executeTakeFirst();
     if (!smtpReady(await getSmtpConfig(deps))) return { sent: 0, cleared: Number(cleared.numUpdatedRows) };
     const due = await db
@@ -30,7 +32,9 @@ export function createLowBalanceJob(deps: Deps, o: { send?: SendMail } = {}) {
       .where('status', '=', 'active')
       .where('lowBalanceNotifiedAt', 'is', null)
       .where((eb) => eb.fn.coalesce('lowBalanceThreshold', eb.val(settings.low_balance_threshold)), '>', 0)
-      .where((eb) => eb('balance', '<', eb.fn.coalesce('lowBalanceThreshold', eb.val(settings.low_balance_threshold))))
+      .where((eb) =>
+        eb('balance', '<', eb.fn.coalesce('lowBalanceThreshold', eb.val(settings.low_balance_threshold))),
+      )
       .limit(500)
       .execute();
     let sent = 0;

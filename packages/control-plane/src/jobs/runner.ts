@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ControlPlaneDeps } from '../deps.ts';
-import { createChannelFailureJob } from './channel-failures.ts';
+import { createAlertEngine } from '../modules/alerts/engine.ts';
+import { createChannelTestsJob } from './channel-tests.ts';
 import { createLeader } from './leader.ts';
 import { createLowBalanceJob } from './low-balance.ts';
+import { createRelayEventsJob } from './relay-events.ts';
 import { createReleaseHoldsJob } from './release-holds.ts';
 import { createStatementsJob } from './statements.ts';
 
@@ -19,10 +21,21 @@ interface Job {
 export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { stop(): Promise<void> } {
   const leader = createLeader(deps.redis, { key: deps.redisNames.jobsLeader });
   const consumer = `site-${randomBytes(4).toString('hex')}`;
+  const alerts = createAlertEngine(deps);
   const jobs: Job[] = o.jobs ?? [
-    { name: 'channel-failures', everyMs: 500, run: createChannelFailureJob(deps, consumer) },
+    {
+      name: 'relay-events',
+      everyMs: 500,
+      run: createRelayEventsJob(deps, { consumer, traffic: alerts.traffic }),
+    },
+    { name: 'alerts', everyMs: 15_000, run: alerts.evaluate },
+    { name: 'channel-tests', everyMs: 30_000, run: createChannelTestsJob(deps) },
     { name: 'release-holds', everyMs: 5_000, run: createReleaseHoldsJob(deps) },
-    { name: 'low-balance', everyMs: deps.cfg.low_balance_check_seconds * 1000, run: createLowBalanceJob(deps) },
+    {
+      name: 'low-balance',
+      everyMs: deps.cfg.low_balance_check_seconds * 1000,
+      run: createLowBalanceJob(deps),
+    },
     { name: 'statements', everyMs: 10 * 60_000, run: createStatementsJob(deps) },
   ];
   const timers: NodeJS.Timeout[] = [];

@@ -1,5 +1,10 @@
 import type { ControlPlaneDeps } from '../deps.ts';
-import { generateStatements, monthOf, monthRange, previousMonth } from '../modules/statements/statements.service.ts';
+import {
+  generateStatements,
+  monthOf,
+  monthRange,
+  previousMonth,
+} from '../modules/statements/statements.service.ts';
 
 /** Minutes into a month before the previous one is closed (late settlements land first). */
 const GRACE_MS = 15 * 60_000;

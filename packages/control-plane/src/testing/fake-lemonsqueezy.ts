@@ -107,7 +107,11 @@ export async function startFakeLemonSqueezy(): Promise<FakeLemonSqueezy> {
     );
     const res = await fetch(webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-event-name': 'order_created', 'x-signature': sign(secret, body) },
+      headers: {
+        'content-type': 'application/json',
+        'x-event-name': 'order_created',
+        'x-signature': sign(secret, body),
+      },
       body,
     });
     await res.arrayBuffer();

@@ -132,7 +132,7 @@ export function createMeter(o: MeterOptions) {
             const cost = billable ? costOf(sellSide(price), tokens, multiplier) : 0;
             const channelCost = billable ? costOf(costSide(price), tokens, out.channelCostPpm ?? PPM) : 0;
             const notes: string[] = [];
-            if (produced && !fromUpstream) notes.push('usage counted by tokenizer');
+            if (produced && !fromUpstream) notes.push('usage counted by the relay (tokenizer)');
             if (out.clientAborted) notes.push('client aborted');
             if (!price) notes.push('free model');
             const s: Settlement = {

@@ -118,7 +118,9 @@ export function pipeSse(
   const done = pipeBody(out, tap, body, { ...o, stopped: () => tap.cut }, () => tap.usage).then((r) => ({
     ...r,
     cut: tap.cut,
-    ...(o.countCompletion ? { countedCompletionTokens: tap.countedCompletionTokens } : {}),
+    // without the tokenizer (a bounded stream on a channel that reports usage) a cut-short stream is
+    // estimated at one token per content event: OpenAI streams send about one token an event
+    countedCompletionTokens: o.countCompletion ? tap.countedCompletionTokens : Math.max(0, tap.events - 2),
   }));
   body.pipe(tap);
   return done;

@@ -6,12 +6,12 @@ import type { Context } from 'hono';
 import type { RelayEnv } from '../env.ts';
 import { errorBody, RelayError } from '../errors.ts';
 import type { Meter, MeterTicket } from '../metering/meter.ts';
-import { completionTextOf, countText } from '../metering/tokenizer.ts';
+import { completionTextOf, countText, requestedMaxTokens } from '../metering/tokenizer.ts';
 import { providerFor } from '../providers/registry.ts';
 import type { Cooldowns } from '../proxy/cooldown.ts';
 import { type ForwardFailure, readBody, type UpstreamClient } from '../proxy/forward.ts';
 import type { ScreenHit } from '../proxy/prompt-screen.ts';
-import { outgoingBody, readRelayBody } from '../proxy/request-body.ts';
+import { outgoingBody, type RelayBody, readRelayBody } from '../proxy/request-body.ts';
 import { clientHeaders, pipeBinary, pipeSse, type StreamOutcome } from '../proxy/respond.ts';
 import { routeTiers, selectChannel } from '../proxy/select-channel.ts';
 import { type StreamBudget, type Usage, usageFrom } from '../proxy/usage-tap.ts';
@@ -30,6 +30,8 @@ export interface EndpointSpec {
 }
 
 export interface RelayEndpointDeps {
+  /** per channel: whether its last completed stream reported usage (learned, saves tokenizing) */
+  usageSeen?: Map<number, boolean>;
   /** largest accepted request body (413 above) */
   maxBodyBytes: number;
   /** holds before the upstream call and settlement after it (SPEC §5); none → nothing is billed */
@@ -280,6 +282,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
       const contentType = String(res.headers['content-type'] ?? '');
       const outcomeOf = (o: StreamOutcome) => {
         if (o.completed || o.cut) deps.cooldowns.succeed(channel.id, model);
+        if (o.completed && stream) deps.usageSeen?.set(channel.id, o.usage !== undefined);
         else if (!o.clientAborted) failed(channel, 'reset');
         finish({
           status: o.cut ? 402 : o.completed ? res.status : o.clientAborted ? 499 : 502,
@@ -305,8 +308,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
           return outcomeOf(
             await pipeSse(c.env.outgoing, res.status, headers, res.body, {
               stripUsageChunk: !body.clientWantsUsage,
-              budget: ticket ? streamBudget(ticket) : undefined,
-              countCompletion: ticket ? countText : undefined,
+              ...streamCounting(ticket, deps.usageSeen, channel.id, body),
               abort: () => controller.abort(),
               errorTail: `data: ${errorBody(new RelayError('upstream_error', { message: 'The upstream stream was interrupted.' }))}\n\n`,
             }),
@@ -381,6 +383,24 @@ function streamBudget(ticket: MeterTicket): StreamBudget {
       return counted <= ticket.coveredCompletionTokens() || !refused;
     },
   };
+}
+
+/**
+ * How a stream's output is counted: not at all when the channel has been reporting usage and
+ * `max_tokens` bounds the hold (the common API case, and the fast path); otherwise with the tokenizer,
+ * incrementally — what is billed when the upstream sends no usage, and what the hold budget of an
+ * unbounded stream watches.
+ */
+function streamCounting(
+  ticket: MeterTicket | undefined,
+  usageSeen: Map<number, boolean> | undefined,
+  channelId: number,
+  body: RelayBody,
+): { countCompletion?: (text: string) => number; budget?: StreamBudget } {
+  if (!ticket) return {};
+  const bounded = body.kind === 'json' && requestedMaxTokens(body.json) !== undefined;
+  if (bounded && usageSeen?.get(channelId) === true) return {};
+  return { countCompletion: countText, budget: bounded ? undefined : streamBudget(ticket) };
 }
 
 /** Every OpenAI endpoint the relay serves. */

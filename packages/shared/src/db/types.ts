@@ -21,7 +21,14 @@ export interface UsersTable {
   requestCount: ColumnType<number, number | undefined, number>;
   lowBalanceThreshold: number | null;
   locale: string | null;
+  /** the active TOTP secret, sealed with the `totp` secret box */
   totpSecret: string | null;
+  /** a TOTP secret being set up (sealed), until a code from it is confirmed */
+  totpPending: string | null;
+  /** when two-factor sign-in was turned on; null = off */
+  totpEnabledAt: number | null;
+  /** the last accepted TOTP time step (replay guard) */
+  totpLastStep: number | null;
   /** when the low-balance e-mail went out; null again once the balance is back above the threshold */
   lowBalanceNotifiedAt: number | null;
   createdAt: number;

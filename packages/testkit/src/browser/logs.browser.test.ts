@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import { type LogSeed, seedLogs } from '@tollgate/control-plane/modules/logs/logs.fixtures.ts';
 import { createDb } from '@tollgate/shared/db/index.ts';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage } from '../harness/browser.ts';
+import { artifactsDir, launchBrowser, openPage } from '../harness/browser.ts';
 import { siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
 
@@ -18,10 +19,19 @@ describe('request logs in a real browser', () => {
     const user = siteClient(stack.siteUrl);
     const { userId: id } = await user.auth.register.mutate({ email, password });
     const key = (await user.tokens.create.mutate({ name: 'browser key' })).token.id;
+    const admin = siteClient(stack.siteUrl);
+    await admin.auth.login.mutate({ email: stack.admin.email, password: stack.admin.password });
+    const channel = await admin.channels.create.mutate({
+      name: 'primary upstream',
+      baseUrl: 'https://upstream.example.test/v1',
+      keys: ['sk-upstream-browser-logs'],
+      models: ['*'],
+    });
     const now = Date.now();
     const rows: LogSeed[] = Array.from({ length: 80 }, (_, i) => ({
       userId: id,
       tokenId: key,
+      channelId: channel.id,
       requestId: `req_browser_${i}`,
       createdAt: now - i * 60_000,
       model: i % 4 === 0 ? 'claude-3-haiku' : 'gpt-4o-mini',
@@ -57,7 +67,8 @@ describe('request logs in a real browser', () => {
     await admin.page.waitForURL('**/admin/logs');
     await admin.tid('log-row').first().waitFor();
     expect(await admin.tid('log-row').count()).toBe(50);
-    expect(await admin.tid('logs-page-info').innerText()).toContain('80');
+    expect(await admin.tid('logs-page-info').textContent()).toContain('80');
+    await admin.page.evaluate(() => window.scrollTo(0, 0));
     await admin.tid('logs-next').click();
     await expect.poll(() => admin.tid('log-row').count()).toBe(30);
     await admin.shot('admin-logs-page-2');
@@ -66,21 +77,24 @@ describe('request logs in a real browser', () => {
     await admin.tid('logs-filter-status').selectOption('ok');
     await admin.tid('logs-apply').click();
     await expect.poll(() => admin.tid('log-row').count()).toBe(20);
-    expect(await admin.tid('logs-page-info').innerText()).toContain('20');
+    expect(await admin.tid('logs-page-info').textContent()).toContain('20');
     const href = await admin.tid('logs-export').getAttribute('href');
     expect(href).toBe('/api/export/logs.csv?model=claude-3-haiku&status=ok');
+    await admin.page.evaluate(() => window.scrollTo(0, 0));
     await admin.shot('admin-logs-filtered');
 
     await admin.tid('log-row').first().click();
     const detail = admin.tid('log-detail');
     await detail.waitFor();
-    const text = await detail.innerText();
+    const text = (await detail.textContent()) ?? '';
     expect(text).toContain('req_browser_0');
     expect(text).toContain(email);
     expect(text).toContain('client aborted');
     expect(text).toContain('$0.0025');
     expect(text).toMatch(/Channel cost/);
-    await admin.shot('admin-log-detail');
+    expect(text).toContain('primary upstream');
+    // the drawer is fixed to the viewport: a viewport shot shows it as people see it
+    await admin.page.screenshot({ path: join(artifactsDir, 'admin-log-detail.png') });
     await admin.page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
 
@@ -94,11 +108,12 @@ describe('request logs in a real browser', () => {
     await user.tid('usage-row').first().waitFor();
     expect(await user.tid('usage-row').count()).toBe(50);
     await user.tid('usage-row').nth(3).click();
-    const mine = await user.tid('log-detail').innerText();
+    const mine = (await user.tid('log-detail').textContent()) ?? '';
     expect(mine).toContain('req_browser_3');
     expect(mine).toContain('rate_limited');
     expect(mine).not.toMatch(/Channel cost|Upstream model/);
-    await user.shot('portal-usage-detail');
+    expect(mine).not.toContain('primary upstream');
+    await user.page.screenshot({ path: join(artifactsDir, 'portal-usage-detail.png') });
     expect([...admin.problems, ...user.problems]).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import { csvRecords, parseCsv } from '@tollgate/control-plane/testing/csv.ts';
 import { type LogSeed, seedLogs } from '@tollgate/control-plane/modules/logs/logs.fixtures.ts';
+import { csvRecords, parseCsv } from '@tollgate/control-plane/testing/csv.ts';
 import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteClient } from '../harness/site-client.ts';
@@ -32,7 +32,8 @@ describe.each(['embedded', 'production'] as const)('request log CSV export (%s)'
     const bobClient = siteClient(stack.siteUrl);
     const tag = Math.random().toString(36).slice(2, 8);
     const emails = { alice: `alice-${tag}@example.com`, bob: `bob-${tag}@example.com` };
-    aliceId = (await aliceClient.auth.register.mutate({ email: emails.alice, password: 'alice-pass-123' })).userId;
+    aliceId = (await aliceClient.auth.register.mutate({ email: emails.alice, password: 'alice-pass-123' }))
+      .userId;
     bobId = (await bobClient.auth.register.mutate({ email: emails.bob, password: 'bob-pass-1234' })).userId;
     aliceKey = (await aliceClient.tokens.create.mutate({ name: 'alice main key' })).token.id;
     admin = await sessionCookie(stack.admin.email, stack.admin.password);
@@ -112,7 +113,9 @@ describe.each(['embedded', 'production'] as const)('request log CSV export (%s)'
     const res = await download(`/api/export/logs.csv?from=${from}&to=${to}`, admin);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="tollgate-logs-[0-9TZ]+\.csv"$/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="tollgate-logs-[0-9TZ]+\.csv"$/,
+    );
     // streamed, not buffered into one body of known length
     expect(res.headers.get('content-length')).toBeNull();
     const body = await res.text();
@@ -123,7 +126,9 @@ describe.each(['embedded', 'production'] as const)('request log CSV export (%s)'
     expect(records.map((r) => r.request_id)).toEqual(expected.map((r) => r.requestId));
     expect(records.map((r) => Number(r.cost))).toEqual(expected.map((r) => Number(r.cost)));
     expect(records.map((r) => Number(r.channel_cost))).toEqual(expected.map((r) => Number(r.channelCost)));
-    expect(records.map((r) => r.time)).toEqual(expected.map((r) => new Date(Number(r.createdAt)).toISOString()));
+    expect(records.map((r) => r.time)).toEqual(
+      expected.map((r) => new Date(Number(r.createdAt)).toISOString()),
+    );
     const sumCost = records.reduce((s, r) => s + Number(r.cost), 0);
     expect(sumCost).toBe(expected.reduce((s, r) => s + Number(r.cost), 0));
     // default display: 500000 units = 1 USD
@@ -145,7 +150,10 @@ describe.each(['embedded', 'production'] as const)('request log CSV export (%s)'
   });
 
   it('filters the admin CSV like the search (user, status)', async () => {
-    const res = await download(`/api/export/logs.csv?from=${from}&to=${to}&user=${bobId}&status=error`, admin);
+    const res = await download(
+      `/api/export/logs.csv?from=${from}&to=${to}&user=${bobId}&status=error`,
+      admin,
+    );
     const records = csvRecords(await res.text());
     const expected = (await dbRows({ userId: bobId, from, to })).filter((r) => r.statusCode >= 400);
     expect(records.map((r) => r.request_id)).toEqual(expected.map((r) => r.requestId));

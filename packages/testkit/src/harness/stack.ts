@@ -8,7 +8,9 @@ import { freePort, waitForHttp } from './ports.ts';
 import { checkRedis, createTestDatabase, testRedisUrl } from './services.ts';
 
 const root = resolve(import.meta.dirname, '../../../..');
-export const siteEntry = join(root, 'packages/ui/.output/server/index.mjs');
+/** The built site; TOLLGATE_TEST_SITE_ENTRY points the tests at another build (e.g. a private copy). */
+export const siteEntry =
+  process.env.TOLLGATE_TEST_SITE_ENTRY ?? join(root, 'packages/ui/.output/server/index.mjs');
 const relayEntry = join(root, 'packages/relay/src/main.ts');
 
 export interface ManagedProcess {

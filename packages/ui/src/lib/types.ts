@@ -11,3 +11,7 @@ export type UserRow = UserList['rows'][number];
 export type PriceRow = RouterOutputs['prices']['list'][number];
 export type GroupRow = RouterOutputs['groups']['list'][number];
 export type SettingsValues = RouterOutputs['settings']['get'];
+export type AlertRuleRow = RouterOutputs['alerts']['rules'][number];
+export type NotifierRow = RouterOutputs['alerts']['channels'][number];
+export type AlertEventRow = RouterOutputs['alerts']['history'][number];
+export type ChannelTestOutcome = RouterOutputs['health']['testChannel'];

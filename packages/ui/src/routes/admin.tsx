@@ -11,6 +11,9 @@ const nav: NavItem[] = [
   { href: '/admin/groups', label: 'nav.groups' },
   { href: '/admin/settings', label: 'nav.settings' },
   { href: '/admin/logs', label: 'nav.logs' },
+  { href: '/admin/payments', label: 'nav.payments' },
+  { href: '/admin/codes', label: 'nav.codes' },
+  { href: '/admin/alerts', label: 'nav.alerts' },
 ];
 
 export const route = {

@@ -1,12 +1,15 @@
 import { createAsync, type RouteDefinition, type RouteSectionProps } from '@solidjs/router';
 import { Show } from 'solid-js';
 import { AppShell, type NavItem } from '~/components/AppShell.tsx';
+import { LowBalanceBanner } from '~/components/LowBalanceBanner.tsx';
 import { getUserSession } from '~/lib/session.ts';
 
 const nav: NavItem[] = [
   { href: '/portal/dashboard', label: 'nav.dashboard' },
   { href: '/portal/tokens', label: 'nav.keys' },
   { href: '/portal/usage', label: 'nav.usage' },
+  { href: '/portal/topup', label: 'nav.topup' },
+  { href: '/portal/statements', label: 'nav.statements' },
 ];
 
 export const route = {
@@ -20,6 +23,7 @@ export default function PortalLayout(props: RouteSectionProps) {
     <Show when={viewer()}>
       {(v) => (
         <AppShell viewer={v()} nav={nav} area="portal">
+          <LowBalanceBanner />
           {props.children}
         </AppShell>
       )}

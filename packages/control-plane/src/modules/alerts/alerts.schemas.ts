@@ -35,7 +35,10 @@ export const ruleParamSchemas = {
     baselineMinutes: z.number().int().min(2).max(110).default(30),
   }),
   /** prompts of a key matched the sensitive-word list at least minHits times over windowMinutes */
-  sensitive_words: z.object({ windowMinutes: minutes.default(10), minHits: z.number().int().min(1).default(1) }),
+  sensitive_words: z.object({
+    windowMinutes: minutes.default(10),
+    minHits: z.number().int().min(1).default(1),
+  }),
   /** a payment webhook that could not be applied (recorded by the payments module) */
   payment_unknown: z.object({}),
 } as const;
@@ -49,11 +52,19 @@ const ruleFields = {
   enabled: z.boolean().default(true),
   params: z.record(z.string(), z.number()).default({}),
   /** seconds between two notifications of an alert that still holds */
-  cooldownSeconds: z.number().int().min(0).max(7 * 86_400).default(3600),
+  cooldownSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(3600),
   notificationChannelIds: z.array(z.number().int().positive()).max(20).default([]),
 };
 
-export const createRuleSchema = z.object({ kind: z.enum(ruleKinds as [RuleKind, ...RuleKind[]]), ...ruleFields });
+export const createRuleSchema = z.object({
+  kind: z.enum(ruleKinds as [RuleKind, ...RuleKind[]]),
+  ...ruleFields,
+});
 export type CreateRuleInput = z.input<typeof createRuleSchema>;
 export const updateRuleSchema = z.object({
   id: z.number().int().positive(),
@@ -101,7 +112,9 @@ export const notifierConfigSchemas = {
 
 export type NotifierType = keyof typeof notifierConfigSchemas;
 export const notifierTypes = Object.keys(notifierConfigSchemas) as NotifierType[];
-export type NotifierConfig<T extends NotifierType = NotifierType> = z.output<(typeof notifierConfigSchemas)[T]>;
+export type NotifierConfig<T extends NotifierType = NotifierType> = z.output<
+  (typeof notifierConfigSchemas)[T]
+>;
 
 export const secretFields: Record<NotifierType, readonly string[]> = {
   webhook: ['url', 'secret'],

@@ -199,7 +199,8 @@ export async function deliver(
   while (attempts < retry.attempts) {
     attempts++;
     try {
-      if (type === 'email') await sendEmail(config as NotifierConfig<'email'>, message, retry.timeoutMs, settings.site_name);
+      if (type === 'email')
+        await sendEmail(config as NotifierConfig<'email'>, message, retry.timeoutMs, settings.site_name);
       else
         await sendHttp(
           buildRequest(type, config, message, settings.notify_base_urls, deps.now(), settings.site_name),
@@ -216,8 +217,12 @@ export async function deliver(
   return { ...base, ok: false, attempts, error: error.slice(0, 200), at: deps.now() };
 }
 
-/** "Send test": one test message through the channel, retried like any other, the outcome returned. */
-export async function sendTestNotification(deps: Deps, id: number, retry?: RetryPolicy) {
+/** "Send test": one test message through the channel, retried once (the admin waits), the outcome returned. */
+export async function sendTestNotification(
+  deps: Deps,
+  id: number,
+  retry: RetryPolicy = { attempts: 2, backoffMs: 300, timeoutMs: 10_000 },
+) {
   const row = await rowOf(deps, id);
   return deliver(
     deps,

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createTransport } from 'nodemailer';
+import { fetchErrorCode } from '../health/channel-tester.ts';
 import type { Settings } from '../settings/settings.schemas.ts';
 import type { NotifierConfig, NotifierType } from './alerts.schemas.ts';
 
@@ -168,8 +169,11 @@ export async function sendHttp(req: HttpRequest, timeoutMs: number): Promise<voi
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    throw new DeliveryError(e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? 'connection failed'), true);
+    const e = err as Error;
+    throw new DeliveryError(
+      e.name === 'TimeoutError' ? 'timed out' : (fetchErrorCode(e) ?? 'connection failed'),
+      true,
+    );
   }
   const text = await res.text().catch(() => '');
   if (!res.ok) throw new DeliveryError(`HTTP ${res.status}`, res.status >= 500 || res.status === 429);
@@ -178,7 +182,12 @@ export async function sendHttp(req: HttpRequest, timeoutMs: number): Promise<voi
 }
 
 /** One e-mail by SMTP (nodemailer); throws {@link DeliveryError}. */
-export async function sendEmail(c: NotifierConfig<'email'>, m: AlertMessage, timeoutMs: number, siteName?: string) {
+export async function sendEmail(
+  c: NotifierConfig<'email'>,
+  m: AlertMessage,
+  timeoutMs: number,
+  siteName?: string,
+) {
   const { title, text } = renderText(m, siteName);
   const transport = createTransport({
     host: c.host,

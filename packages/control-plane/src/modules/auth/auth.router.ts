@@ -3,15 +3,22 @@ import { ServiceError } from '../../errors.ts';
 import { adminProcedure, publicProcedure, router, userProcedure } from '../../trpc/init.ts';
 import { emailSchema, passwordSchema } from '../users/users.schemas.ts';
 import { checkLogin, countLoginFailure, countRegistration } from './attempts.ts';
-import { login, register } from './auth.service.ts';
+import { login, register, type SignInResult } from './auth.service.ts';
 import { changePassword } from './password-change.ts';
 import { deleteSession, listSessions, revokeAllSessions, revokeSession, sessionCookie } from './sessions.ts';
+import { totpCodeSchema, twoFactorProcedures } from './two-factor.router.ts';
 
-const credentials = z.object({ email: emailSchema, password: z.string().min(1).max(200) });
+const credentials = z.object({
+  email: emailSchema,
+  password: z.string().min(1).max(200),
+  /** the authenticator code, for accounts with two-factor sign-in on */
+  totp: totpCodeSchema.optional(),
+});
 
 const sessionId = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) });
 
 export const authRouter = router({
+  ...twoFactorProcedures,
   /** The caller's active sessions (devices), newest first. */
   sessions: userProcedure.query(({ ctx }) => listSessions(ctx.deps, ctx.user.id, ctx.user.sessionHash)),
   /** Signs out one of the caller's sessions. */
@@ -46,7 +53,12 @@ export const authRouter = router({
         }
       : null,
   ),
-  login: publicProcedure.input(credentials).mutation(async ({ ctx, input }) => {
+  /**
+   * Signs in. With two-factor on and no `totp` in the input the result is `{ totpRequired: true }` (no
+   * session, not counted as a failure): ask for the code and call again with it. A wrong or reused code
+   * is UNAUTHORIZED and counts against the IP like a wrong password.
+   */
+  login: publicProcedure.input(credentials).mutation(async ({ ctx, input }): Promise<SignInResult> => {
     await checkLogin(ctx.deps, ctx.ip);
     const s = await login(ctx.deps, input, { ip: ctx.ip, userAgent: ctx.userAgent }).catch(
       async (err: unknown) => {
@@ -55,6 +67,7 @@ export const authRouter = router({
         throw err;
       },
     );
+    if (s.totpRequired) return { totpRequired: true };
     ctx.resHeaders.append('set-cookie', sessionCookie(s.token, s.expiresAt - ctx.deps.now(), ctx.secure));
     return { userId: s.userId, role: s.role };
   }),

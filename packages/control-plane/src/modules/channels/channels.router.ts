@@ -1,4 +1,5 @@
 import { adminProcedure, router } from '../../trpc/init.ts';
+import { cloneChannel } from './channel-clone.ts';
 import {
   channelIdSchema,
   channelStatusSchema,
@@ -29,4 +30,6 @@ export const channelsRouter = router({
   delete: adminProcedure
     .input(channelIdSchema)
     .mutation(({ ctx, input }) => deleteChannel(ctx.deps, input.id)),
+  /** Copies a channel (keys copied sealed, server-side) as "<name> (copy)", disabled. */
+  clone: adminProcedure.input(channelIdSchema).mutation(({ ctx, input }) => cloneChannel(ctx.deps, input.id)),
 });

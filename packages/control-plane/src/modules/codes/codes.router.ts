@@ -9,7 +9,9 @@ export const codesRouter = router({
     .mutation(({ ctx, input }) => generateCodes(ctx.deps, { ...input, actorId: ctx.user.id })),
   batches: adminProcedure.query(({ ctx }) => listBatches(ctx.deps)),
   list: adminProcedure.input(listCodesSchema).query(({ ctx, input }) => listCodes(ctx.deps, input)),
-  disable: adminProcedure.input(disableCodesSchema).mutation(({ ctx, input }) => disableCodes(ctx.deps, input)),
+  disable: adminProcedure
+    .input(disableCodesSchema)
+    .mutation(({ ctx, input }) => disableCodes(ctx.deps, input)),
   /** Credits the caller once per code; wrong guesses are rate-limited per user and per IP. */
   redeem: userProcedure
     .input(redeemSchema)

@@ -1,12 +1,12 @@
 import { createHmac, randomInt } from 'node:crypto';
 import { num } from '@tollgate/shared/db/index.ts';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
 import { applyBalanceChange, moveHotBalance } from '../users/users.service.ts';
-import type { GenerateCodesInput, disableCodesSchema, listCodesSchema } from './codes.schemas.ts';
+import type { disableCodesSchema, GenerateCodesInput, listCodesSchema } from './codes.schemas.ts';
 
 type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'cfg' | 'settingsBox'> &
   Partial<Pick<ControlPlaneDeps, 'redis' | 'redisNames'>>;
@@ -16,8 +16,10 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** 16 characters × 5 bits = 80 random bits; guessing is also rate-limited. */
 const CODE_CHARS = 16;
 
-/** Failed redemptions allowed per user and per IP in {@link FAILURE_WINDOW_S}. */
+/** Failed redemptions allowed per user in {@link FAILURE_WINDOW_S}. */
 export const MAX_REDEEM_FAILURES = 10;
+/** Failed redemptions allowed per IP (several users may share one address) in the same window. */
+export const MAX_REDEEM_FAILURES_PER_IP = 50;
 const FAILURE_WINDOW_S = 600;
 
 /** A new code: `TG-XXXX-XXXX-XXXX-XXXX`. */
@@ -36,7 +38,9 @@ export function normalizeCode(code: string): string {
 
 /** Keyed hash of a code: the database alone cannot be used to mint or check codes. */
 export function hashCode(secret: string, code: string): string {
-  return createHmac('sha256', secret).update(`redemption:${normalizeCode(code)}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`redemption:${normalizeCode(code)}`)
+    .digest('hex');
 }
 
 function maskCode(code: string): string {
@@ -68,7 +72,11 @@ export async function generateCodes(deps: Deps, input: GenerateCodesInput & { ac
     createdAt: now,
   }));
   await deps.db.db.transaction().execute(async (trx) => {
-    for (let i = 0; i < rows.length; i += 200) await trx.insertInto('redemptionCodes').values(rows.slice(i, i + 200)).execute();
+    for (let i = 0; i < rows.length; i += 200)
+      await trx
+        .insertInto('redemptionCodes')
+        .values(rows.slice(i, i + 200))
+        .execute();
   });
   return { batch, value: input.value, expiresAt: input.expiresAt ?? null, codes };
 }
@@ -95,7 +103,12 @@ export async function listBatches(deps: Deps) {
         .sum(
           eb
             .case()
-            .when(eb.and([eb('status', '=', 'active'), eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)])]))
+            .when(
+              eb.and([
+                eb('status', '=', 'active'),
+                eb.or([eb('expiresAt', 'is', null), eb('expiresAt', '>', now)]),
+              ]),
+            )
             .then(1)
             .else(0)
             .end(),
@@ -124,11 +137,24 @@ export async function listCodes(deps: Deps, input: z.output<typeof listCodesSche
   let q = deps.db.db
     .selectFrom('redemptionCodes as c')
     .leftJoin('users as u', 'u.id', 'c.usedBy')
-    .select(['c.id', 'c.batch', 'c.codeMask', 'c.value', 'c.status', 'c.expiresAt', 'c.usedBy', 'c.usedAt', 'c.createdAt', 'u.email as usedByEmail']);
+    .select([
+      'c.id',
+      'c.batch',
+      'c.codeMask',
+      'c.value',
+      'c.status',
+      'c.expiresAt',
+      'c.usedBy',
+      'c.usedAt',
+      'c.createdAt',
+      'u.email as usedByEmail',
+    ]);
   if (input.batch) q = q.where('c.batch', '=', input.batch);
   if (input.status === 'expired') q = q.where('c.status', '=', 'active').where('c.expiresAt', '<=', now);
   else if (input.status === 'active')
-    q = q.where('c.status', '=', 'active').where((eb) => eb.or([eb('c.expiresAt', 'is', null), eb('c.expiresAt', '>', now)]));
+    q = q
+      .where('c.status', '=', 'active')
+      .where((eb) => eb.or([eb('c.expiresAt', 'is', null), eb('c.expiresAt', '>', now)]));
   else if (input.status) q = q.where('c.status', '=', input.status);
   const rows = await q.orderBy('c.id', 'desc').limit(input.limit).execute();
   return rows.map((r) => ({ ...r, value: Number(r.value), status: shownStatus(r.status, r.expiresAt, now) }));
@@ -136,7 +162,10 @@ export async function listCodes(deps: Deps, input: z.output<typeof listCodesSche
 
 /** Disables active codes (by id or a whole batch); used codes stay used. */
 export async function disableCodes(deps: Deps, input: z.output<typeof disableCodesSchema>) {
-  let q = deps.db.db.updateTable('redemptionCodes').set({ status: 'disabled' }).where('status', '=', 'active');
+  let q = deps.db.db
+    .updateTable('redemptionCodes')
+    .set({ status: 'disabled' })
+    .where('status', '=', 'active');
   if (input.ids?.length) q = q.where('id', 'in', input.ids);
   if (input.batch) q = q.where('batch', '=', input.batch);
   const res = await q.executeTakeFirst();
@@ -149,7 +178,16 @@ export async function exportBatch(deps: Deps, batch: string) {
   const rows = await deps.db.db
     .selectFrom('redemptionCodes as c')
     .leftJoin('users as u', 'u.id', 'c.usedBy')
-    .select(['c.id', 'c.codeEncrypted', 'c.value', 'c.status', 'c.expiresAt', 'c.usedAt', 'c.createdAt', 'u.email as usedByEmail'])
+    .select([
+      'c.id',
+      'c.codeEncrypted',
+      'c.value',
+      'c.status',
+      'c.expiresAt',
+      'c.usedAt',
+      'c.createdAt',
+      'u.email as usedByEmail',
+    ])
     .where('c.batch', '=', batch)
     .orderBy('c.id')
     .execute();
@@ -164,22 +202,27 @@ export async function exportBatch(deps: Deps, batch: string) {
   });
 }
 
-const limiters = new WeakMap<object, RateLimiterAbstract>();
+const limiters = new WeakMap<object, { user: RateLimiterAbstract; ip: RateLimiterAbstract }>();
 
-function failureLimiter(deps: Deps): RateLimiterAbstract {
+function makeLimiter(deps: Deps, name: string, points: number): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points, duration: FAILURE_WINDOW_S, keyPrefix: name });
+  if (!deps.redis || !deps.redisNames) return memory;
+  return new RateLimiterRedis({
+    storeClient: deps.redis,
+    points,
+    duration: FAILURE_WINDOW_S,
+    keyPrefix: `${deps.redisNames.rateLimit}${name}`,
+    insuranceLimiter: memory,
+  });
+}
+
+function failureLimiters(deps: Deps) {
   let l = limiters.get(deps);
   if (!l) {
-    const memory = new RateLimiterMemory({ points: MAX_REDEEM_FAILURES, duration: FAILURE_WINDOW_S, keyPrefix: 'redeem-fail' });
-    l =
-      deps.redis && deps.redisNames
-        ? new RateLimiterRedis({
-            storeClient: deps.redis,
-            points: MAX_REDEEM_FAILURES,
-            duration: FAILURE_WINDOW_S,
-            keyPrefix: `${deps.redisNames.rateLimit}redeem-fail`,
-            insuranceLimiter: memory,
-          })
-        : memory;
+    l = {
+      user: makeLimiter(deps, 'redeem-fail-user', MAX_REDEEM_FAILURES),
+      ip: makeLimiter(deps, 'redeem-fail-ip', MAX_REDEEM_FAILURES_PER_IP),
+    };
     limiters.set(deps, l);
   }
   return l;
@@ -190,15 +233,21 @@ const INVALID = 'this code is invalid, already used or expired';
 /**
  * Redeems a code for the user: one conditional UPDATE claims it (so of two concurrent redemptions
  * exactly one wins), then the credit is a ledger + log row in the same transaction. Failed attempts
- * count against the user and the IP; past {@link MAX_REDEEM_FAILURES} in 10 minutes → TOO_MANY_REQUESTS.
+ * count against the user and the IP; past {@link MAX_REDEEM_FAILURES} per user or {@link MAX_REDEEM_FAILURES_PER_IP} per IP in 10 minutes → TOO_MANY_REQUESTS.
  */
 export async function redeemCode(deps: Deps, userId: number, ip: string, code: string) {
-  const limiter = failureLimiter(deps);
-  const keys = [`u:${userId}`, `ip:${ip || 'unknown'}`];
-  for (const key of keys) {
+  const l = failureLimiters(deps);
+  const checks: [RateLimiterAbstract, string, number][] = [
+    [l.user, String(userId), MAX_REDEEM_FAILURES],
+    [l.ip, ip || 'unknown', MAX_REDEEM_FAILURES_PER_IP],
+  ];
+  for (const [limiter, key, max] of checks) {
     const res = await limiter.get(key);
-    if (res && res.consumedPoints >= MAX_REDEEM_FAILURES)
-      throw new ServiceError('TOO_MANY_REQUESTS', `too many wrong codes; try again in ${Math.ceil(res.msBeforeNext / 1000)} s`);
+    if (res && res.consumedPoints >= max)
+      throw new ServiceError(
+        'TOO_MANY_REQUESTS',
+        `too many wrong codes; try again in ${Math.ceil(res.msBeforeNext / 1000)} s`,
+      );
   }
   const normalized = normalizeCode(code);
   const now = deps.now();
@@ -235,10 +284,14 @@ export async function redeemCode(deps: Deps, userId: number, ip: string, code: s
     });
   }
   if (!credited) {
-    await Promise.all(keys.map((k) => limiter.consume(k).catch(() => undefined)));
+    await Promise.all(checks.map(([limiter, key]) => limiter.consume(key).catch(() => undefined)));
     throw new ServiceError('BAD_REQUEST', INVALID);
   }
   await moveHotBalance(deps, userId, credited.value);
-  const user = await deps.db.db.selectFrom('users').select('balance').where('id', '=', userId).executeTakeFirstOrThrow();
+  const user = await deps.db.db
+    .selectFrom('users')
+    .select('balance')
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
   return { credited: credited.value, balance: Number(user.balance) };
 }

@@ -13,6 +13,13 @@ export interface ChannelTestResult {
   error?: string;
 }
 
+/** The system error code behind a failed `fetch` (ECONNREFUSED, ENOTFOUND…), when there is one. */
+export function fetchErrorCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown; errors?: { code?: unknown }[] } }).cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** `https://host` or `https://host/v1` → `https://host/v1` (no trailing slash). */
 export function openAiBase(baseUrl: string): string {
   const trimmed = baseUrl.replace(/\/+$/, '');
@@ -52,11 +59,11 @@ export async function testChannelRequest(o: {
       return { ok: false, latencyMs, status: res.status, error: 'the answer has no choices' };
     return { ok: true, latencyMs, status: res.status };
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
+    const e = err as Error;
     const reason =
       e.name === 'TimeoutError' || e.name === 'AbortError'
         ? 'timed out'
-        : (e.cause?.code ?? 'connection failed');
+        : (fetchErrorCode(e) ?? 'connection failed');
     return { ok: false, latencyMs: elapsed(), error: reason };
   }
 }

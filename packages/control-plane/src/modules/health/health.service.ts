@@ -37,7 +37,12 @@ function testModelOf(row: { testModel: string | null; models: string }): string 
   return models.find((m) => !m.includes('*')) ?? null;
 }
 
-async function testOne(deps: Deps, id: number, timeoutMs: number, slowMs: number): Promise<ChannelTestOutcome> {
+async function testOne(
+  deps: Deps,
+  id: number,
+  timeoutMs: number,
+  slowMs: number,
+): Promise<ChannelTestOutcome> {
   const row = await deps.db.db
     .selectFrom('channels')
     .select(['id', 'name', 'baseUrl', 'keysEncrypted', 'models', 'testModel', 'status'])
@@ -69,11 +74,18 @@ async function testOne(deps: Deps, id: number, timeoutMs: number, slowMs: number
   let reenabled = false;
   if (result.ok && row.status === 'auto_disabled') {
     // only auto-disabled channels come back; a manual disable is the admin's decision
-    const cur = await deps.db.db.selectFrom('channels').select('status').where('id', '=', id).executeTakeFirst();
+    const cur = await deps.db.db
+      .selectFrom('channels')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (cur?.status === 'auto_disabled') {
       await setChannelStatus(deps, id, 'enabled', `re-enabled: test passed in ${result.latencyMs} ms`);
       reenabled = true;
-      deps.logger.info({ channelId: id, latencyMs: result.latencyMs }, 'channel re-enabled by a passing test');
+      deps.logger.info(
+        { channelId: id, latencyMs: result.latencyMs },
+        'channel re-enabled by a passing test',
+      );
     }
   }
   return {

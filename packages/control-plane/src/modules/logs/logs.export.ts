@@ -152,9 +152,10 @@ export function logsCsvStream(
   let after: LogCursor | undefined;
   let cancelled = false;
 
+  /** The next batch as CSV lines; `done` once a batch comes back short. */
   async function nextChunk(): Promise<{ text: string; done: boolean }> {
     const o = { after, order: 'asc' as const, limit: batch };
-    const text =
+    const lines =
       scope === 'admin'
         ? (await fetchAdminRows(db, where, o)).map((r) => {
             after = r;
@@ -164,7 +165,7 @@ export function logsCsvStream(
             after = r;
             return line(OWN_COLUMNS.map((c) => c.cell(r, display!)));
           });
-    return { text: text.join(''), done: text.length < batch };
+    return { text: lines.join(''), done: lines.length < batch };
   }
 
   return new ReadableStream<Uint8Array>(

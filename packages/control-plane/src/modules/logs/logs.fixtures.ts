@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type Database, insertedId } from '@tollgate/shared/db/index.ts';
 import type { Insertable } from 'kysely';
 import type { ControlPlaneDeps } from '../../deps.ts';
@@ -50,9 +50,4 @@ export async function seedLogs(
       .values(rows.slice(i, i + chunk).map(logValues))
       .execute();
   }
-}
-
-/** A deterministic request id for row `i` of a seeded batch. */
-export function seededRequestId(prefix: string, i: number): string {
-  return `req_${createHash('sha256').update(prefix).digest('hex').slice(0, 8)}_${i}`;
 }

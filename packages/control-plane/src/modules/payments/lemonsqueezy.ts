@@ -60,7 +60,10 @@ export async function createLemonCheckout(req: CheckoutRequest): Promise<Checkou
   });
   const url = res.data?.data?.attributes?.url;
   if (res.error || typeof url !== 'string') {
-    return { ok: false, error: `${res.statusCode ?? 'no answer'}: ${res.error?.message ?? 'no checkout url'}` };
+    return {
+      ok: false,
+      error: `${res.statusCode ?? 'no answer'}: ${res.error?.message ?? 'no checkout url'}`,
+    };
   }
   return { ok: true, url, checkoutId: String(res.data?.data?.id ?? '') };
 }

@@ -38,7 +38,12 @@ export function createMailer(deps: Pick<ControlPlaneDeps, 'db' | 'settingsBox' |
     if (!smtpReady(config)) return false;
     const transport = transportOf(config);
     try {
-      await transport.sendMail({ from: config.from, to: message.to, subject: message.subject, text: message.text });
+      await transport.sendMail({
+        from: config.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+      });
     } finally {
       transport.close();
     }

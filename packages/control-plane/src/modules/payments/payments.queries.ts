@@ -17,7 +17,17 @@ export async function listTopups(deps: Deps, input: { userId?: number; limit: nu
 export async function listPaymentEvents(deps: Deps, limit: number) {
   return deps.db.db
     .selectFrom('paymentEvents')
-    .select(['id', 'provider', 'eventName', 'externalId', 'topupId', 'userId', 'outcome', 'detail', 'createdAt'])
+    .select([
+      'id',
+      'provider',
+      'eventName',
+      'externalId',
+      'topupId',
+      'userId',
+      'outcome',
+      'detail',
+      'createdAt',
+    ])
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { adminProcedure, router, userProcedure } from '../../trpc/init.ts';
 import { createMailer } from './mailer.ts';
+import { listPaymentEvents, listTopups } from './payments.queries.ts';
 import {
   checkoutSchema,
   paymentSettingsPatchSchema,
@@ -14,7 +15,6 @@ import {
   setPaymentSettings,
   setSmtpSettings,
 } from './payments.settings.ts';
-import { listPaymentEvents, listTopups } from './payments.queries.ts';
 import {
   getMyTopup,
   listMyTopups,
@@ -46,7 +46,12 @@ export const paymentsRouter = router({
   }),
   /** Recent top-ups of every user. */
   topups: adminProcedure
-    .input(z.object({ userId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) }))
+    .input(
+      z.object({
+        userId: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
     .query(({ ctx, input }) => listTopups(ctx.deps, input)),
   /** Recent verified webhooks and what was done with them. */
   events: adminProcedure
@@ -60,7 +65,9 @@ export const paymentsRouter = router({
     .input(checkoutSchema.extend({ origin: z.string().max(200).optional() }))
     .mutation(({ ctx, input }) => startCheckout(ctx.deps, ctx.user, input)),
   /** One of the caller's own top-ups (the return page polls it) and the balance now. */
-  topup: userProcedure.input(topupIdSchema).query(({ ctx, input }) => getMyTopup(ctx.deps, ctx.user.id, input.id)),
+  topup: userProcedure
+    .input(topupIdSchema)
+    .query(({ ctx, input }) => getMyTopup(ctx.deps, ctx.user.id, input.id)),
   myTopups: userProcedure.query(({ ctx }) => listMyTopups(ctx.deps, ctx.user.id)),
   /** Balance, reminder threshold and whether the low-balance banner shows. */
   balance: userProcedure.query(({ ctx }) => myBalance(ctx.deps, ctx.user.id)),

@@ -13,7 +13,10 @@ export const centsSchema = z
   .max(100_000_000, 'at most 1,000,000.00');
 
 const units = z.number().int('a whole number of quota units').min(0).max(Number.MAX_SAFE_INTEGER);
-const numericId = z.string().trim().regex(/^\d{1,20}$/, 'a numeric id from the Lemon Squeezy dashboard');
+const numericId = z
+  .string()
+  .trim()
+  .regex(/^\d{1,20}$/, 'a numeric id from the Lemon Squeezy dashboard');
 
 /** A bonus tier: top-ups of at least `minCents` get `bonusPercent` % extra quota. */
 export const bonusTierSchema = z.object({

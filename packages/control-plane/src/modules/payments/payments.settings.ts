@@ -42,7 +42,11 @@ export interface SmtpConfig extends SmtpOptions {
 }
 
 async function readJson(db: Kysely<Database>, key: string): Promise<unknown> {
-  const row = await db.selectFrom('privateSettings').select('value').where('key', '=', key).executeTakeFirst();
+  const row = await db
+    .selectFrom('privateSettings')
+    .select('value')
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (!row) return {};
   try {
     return JSON.parse(row.value);
@@ -121,14 +125,20 @@ export async function getPaymentSettings(deps: Deps): Promise<PaymentSettingsVie
 }
 
 /** Stores a subset of the Lemon Squeezy settings; secrets are sealed with the settings box. */
-export async function setPaymentSettings(deps: Deps, patch: PaymentSettingsPatch): Promise<PaymentSettingsView> {
+export async function setPaymentSettings(
+  deps: Deps,
+  patch: PaymentSettingsPatch,
+): Promise<PaymentSettingsView> {
   const parsed = paymentSettingsPatchSchema.safeParse(patch);
   if (!parsed.success) throw badRequest(parsed.error);
   const { apiKey, webhookSecret, ...options } = parsed.data;
   const stored = await storedPayments(deps);
   const merged = { ...paymentOptionDefaults, ...stored, ...options, sealed: { ...stored.sealed } };
   if (merged.minCents > merged.maxCents)
-    throw new ServiceError('BAD_REQUEST', 'invalid settings: minCents: the minimum must not exceed the maximum');
+    throw new ServiceError(
+      'BAD_REQUEST',
+      'invalid settings: minCents: the minimum must not exceed the maximum',
+    );
   if (apiKey !== undefined) merged.sealed.apiKey = apiKey ? deps.settingsBox.encrypt(apiKey) : undefined;
   if (webhookSecret !== undefined)
     merged.sealed.webhookSecret = webhookSecret ? deps.settingsBox.encrypt(webhookSecret) : undefined;

@@ -174,10 +174,11 @@ async function raiseAlert(deps: Deps, event: WebhookEvent, result: WebhookResult
       subject,
       state: 'fired',
       value: event.meta.event_name,
-      message: `Lemon Squeezy ${event.meta.event_name} for order ${event.data.id} was not applied: ${result.detail ?? 'unknown top-up'}. Check the payment events and credit the user by hand if the money was received.`.slice(
-        0,
-        1000,
-      ),
+      message:
+        `Lemon Squeezy ${event.meta.event_name} for order ${event.data.id} was not applied: ${result.detail ?? 'unknown top-up'}. Check the payment events and credit the user by hand if the money was received.`.slice(
+          0,
+          1000,
+        ),
       firedAt: deps.now(),
     })
     .execute();
@@ -202,7 +203,8 @@ async function creditOrder(deps: Deps, event: WebhookEvent, payload: string): Pr
       await recordEvent(trx, now, event, payload, r);
       return r;
     };
-    if (!order.success) return done({ outcome: 'unknown', detail: 'order attributes missing', topupId, userId });
+    if (!order.success)
+      return done({ outcome: 'unknown', detail: 'order attributes missing', topupId, userId });
     if (order.data.status !== 'paid')
       return done({ outcome: 'ignored', detail: `order status ${order.data.status}`, topupId, userId });
     const topup =
@@ -214,7 +216,8 @@ async function creditOrder(deps: Deps, event: WebhookEvent, payload: string): Pr
             .where('id', '=', topupId)
             .where('provider', '=', PROVIDER)
             .executeTakeFirst();
-    if (!topup) return done({ outcome: 'unknown', detail: `no top-up ${topupId ?? '(none given)'}`, topupId, userId });
+    if (!topup)
+      return done({ outcome: 'unknown', detail: `no top-up ${topupId ?? '(none given)'}`, topupId, userId });
     if (topup.userId !== userId)
       return done({
         outcome: 'unknown',
@@ -296,7 +299,8 @@ async function refundOrder(deps: Deps, event: WebhookEvent, payload: string): Pr
       .where('externalId', '=', orderId);
     if (deps.db.kind === 'mysql') q = q.forUpdate();
     const topup = await q.executeTakeFirst();
-    if (!topup) return done({ outcome: 'unknown', detail: `refund of order ${orderId}, which was never credited` });
+    if (!topup)
+      return done({ outcome: 'unknown', detail: `refund of order ${orderId}, which was never credited` });
     const total = order.data.total;
     const refundedCents = Math.min(order.data.refunded_amount ?? total, total);
     const quota = BigInt(topup.quota);

@@ -94,7 +94,11 @@ export async function computeStatements(
     within = within.where('userId', 'in', userIds);
     models = models.where('userId', 'in', userIds);
   }
-  const [openRows, kindRows, modelRows] = await Promise.all([before.execute(), within.execute(), models.execute()]);
+  const [openRows, kindRows, modelRows] = await Promise.all([
+    before.execute(),
+    within.execute(),
+    models.execute(),
+  ]);
   const out = new Map<number, Statement>();
   const get = (userId: number) => {
     let s = out.get(userId);

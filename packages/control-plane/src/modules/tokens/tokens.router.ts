@@ -8,12 +8,15 @@ import {
   resetToken,
   revealToken,
   setTokenStatus,
+  tokenOptions,
   updateToken,
 } from './tokens.service.ts';
 
 /** The caller's own keys; every procedure is scoped to `ctx.user.id`. */
 export const tokensRouter = router({
   list: userProcedure.query(({ ctx }) => listTokens(ctx.deps, ctx.user.id)),
+  /** The groups the caller's keys may use, new-key defaults and the display currency. */
+  options: userProcedure.query(({ ctx }) => tokenOptions(ctx.deps, ctx.user.id)),
   get: userProcedure
     .input(tokenIdSchema)
     .query(({ ctx, input }) => getToken(ctx.deps, ctx.user.id, input.id)),

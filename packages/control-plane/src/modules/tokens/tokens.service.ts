@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
+import { getSettings } from '../settings/settings.service.ts';
 import { type CreateTokenInput, createTokenSchema, type updateTokenSchema } from './tokens.schemas.ts';
 
 type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'tokenBox' | 'cfg'> &
@@ -88,6 +89,25 @@ async function checkGroup(deps: Deps, userId: number, group: string | null): Pro
   if (!user || !mayUseGroup(group, user.groupName, settings)) {
     throw new ServiceError('BAD_REQUEST', `you may not use the group "${group}"`);
   }
+}
+
+/**
+ * What the key form offers this user: the groups a key may use (their own first, then the ones the
+ * operator made selectable for everyone), the new-key defaults and how quota units read as money.
+ */
+export async function tokenOptions(deps: Pick<ControlPlaneDeps, 'db'>, userId: number) {
+  const [user, settings] = await Promise.all([
+    deps.db.db.selectFrom('users').select('groupName').where('id', '=', userId).executeTakeFirstOrThrow(),
+    getSettings(deps),
+  ]);
+  const selectable = settings.user_selectable_groups.filter((g) => g !== user.groupName);
+  return {
+    ownGroup: user.groupName,
+    groups: [user.groupName, ...[...new Set(selectable)].sort()],
+    defaultUnlimited: settings.default_key_unlimited,
+    quotaPerUnit: settings.quota_per_unit,
+    currency: settings.display_currency,
+  };
 }
 
 /** Creates a key for `userId`; the plaintext is returned once here and can be revealed later. */

@@ -43,3 +43,10 @@ export const updateUserSchema = z.object({
   status: z.enum(['active', 'disabled']).optional(),
   group: groupNameSchema.optional(),
 });
+
+/** One user, by id (admin views of their keys and ledger). */
+export const userRefSchema = z.object({ userId: z.number().int().positive() });
+
+export const userLedgerSchema = userRefSchema.extend({
+  limit: z.number().int().min(1).max(100).default(20),
+});

@@ -71,6 +71,48 @@ export default function ChannelsPage() {
     }
   }
 
+  const [testing, setTesting] = createSignal<number | 'all'>();
+
+  async function testOne(row: ChannelRow) {
+    setTesting(row.id);
+    try {
+      const r = await trpc.health.testChannel.mutate({ id: row.id });
+      if (!r.ok) flash.showError(t('health.failed', { name: row.name, error: r.error ?? '?' }));
+      else if (r.reenabled) flash.showSuccess(t('health.reenabled', { name: row.name }));
+      else
+        flash.showSuccess(
+          t(r.slow ? 'health.passedSlow' : 'health.passed', { name: row.name, ms: r.latencyMs }),
+        );
+    } catch (err) {
+      flash.showError(errorMessage(err));
+    } finally {
+      setTesting(undefined);
+      await channels.reload();
+    }
+  }
+
+  async function testAll() {
+    setTesting('all');
+    try {
+      const results = await trpc.health.testAll.mutate();
+      const ok = results.filter((r) => r.ok).length;
+      const msg = t('health.allDone', { ok, n: results.length });
+      if (ok === results.length) flash.showSuccess(msg);
+      else
+        flash.showError(
+          `${msg} ${results
+            .filter((r) => !r.ok)
+            .map((r) => t('health.failed', { name: r.name, error: r.error ?? '?' }))
+            .join(' ')}`,
+        );
+    } catch (err) {
+      flash.showError(errorMessage(err));
+    } finally {
+      setTesting(undefined);
+      await channels.reload();
+    }
+  }
+
   async function remove(row: ChannelRow) {
     if (!confirm(t('channels.confirmDelete', { name: row.name }))) return;
     setBusyId(row.id);
@@ -95,17 +137,28 @@ export default function ChannelsPage() {
         title={t('channels.title')}
         subtitle={t('channels.subtitle')}
         actions={
-          <button
-            type="button"
-            class="btn btn-primary"
-            data-testid="channel-new"
-            onClick={() => {
-              setEditing(undefined);
-              scrollToForm();
-            }}
-          >
-            {t('channels.new')}
-          </button>
+          <>
+            <button
+              type="button"
+              class="btn btn-secondary"
+              data-testid="channel-test-all"
+              disabled={testing() !== undefined}
+              onClick={() => testAll()}
+            >
+              {testing() === 'all' ? t('health.testing') : t('health.testAll')}
+            </button>
+            <button
+              type="button"
+              class="btn btn-primary"
+              data-testid="channel-new"
+              onClick={() => {
+                setEditing(undefined);
+                scrollToForm();
+              }}
+            >
+              {t('channels.new')}
+            </button>
+          </>
         }
       />
       <FlashMessages flash={flash} />
@@ -143,6 +196,7 @@ export default function ChannelsPage() {
                       <th class="num">{t('channels.col.priority')}</th>
                       <th class="num">{t('channels.col.weight')}</th>
                       <th>{t('channels.col.status')}</th>
+                      <th>{t('health.col.test')}</th>
                       <th>{t('channels.col.keys')}</th>
                       <th class="col-actions">{t('common.actions')}</th>
                     </tr>
@@ -188,6 +242,31 @@ export default function ChannelsPage() {
                               {t(`channels.status.${row.status}` as MessageKey)}
                             </span>
                           </td>
+                          <td class="nowrap small" data-testid="channel-test">
+                            <Show
+                              when={row.testTime}
+                              fallback={<span class="muted">{t('health.never')}</span>}
+                            >
+                              {(time) => (
+                                <span title={new Date(time()).toLocaleString()}>
+                                  {new Date(time()).toLocaleTimeString()}
+                                  <Show when={row.responseTimeMs !== null}>
+                                    {' · '}
+                                    <span data-testid="channel-latency">{row.responseTimeMs} ms</span>
+                                  </Show>
+                                </span>
+                              )}
+                            </Show>
+                            <Show when={row.balance !== null}>
+                              <div class="muted">
+                                {t('health.balance')}: {((row.balance ?? 0) / 100).toFixed(2)}
+                                <Show when={row.balanceThreshold !== null}>
+                                  {' '}
+                                  / {((row.balanceThreshold ?? 0) / 100).toFixed(2)}
+                                </Show>
+                              </div>
+                            </Show>
+                          </td>
                           <td>
                             <For each={row.keyMasks}>{(k) => <code class="key-mask block">{k}</code>}</For>
                           </td>
@@ -200,6 +279,15 @@ export default function ChannelsPage() {
                                 onClick={() => startEdit(row)}
                               >
                                 {t('common.edit')}
+                              </button>
+                              <button
+                                type="button"
+                                class="btn btn-ghost btn-sm"
+                                data-testid="channel-test-now"
+                                disabled={testing() !== undefined}
+                                onClick={() => testOne(row)}
+                              >
+                                {testing() === row.id ? t('health.testing') : t('health.testNow')}
                               </button>
                               <button
                                 type="button"

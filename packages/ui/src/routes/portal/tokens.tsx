@@ -1,33 +1,58 @@
 import { Title } from '@solidjs/meta';
-import { createSignal, For, Show } from 'solid-js';
+import { A } from '@solidjs/router';
+import type { DisplayCurrency } from '@tollgate/shared/currency.ts';
+import { createMemo, createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
+import { TokenForm, type TokenOptions } from '~/components/TokenForm.tsx';
 import { t } from '~/i18n/index.ts';
 import { copyText } from '~/lib/clipboard.ts';
-import { formatDate, formatNumber, splitList } from '~/lib/format.ts';
-import { useHydrated } from '~/lib/hydrated.ts';
+import { formatDate, formatDateTime } from '~/lib/format.ts';
 import { createLoader } from '~/lib/loader.ts';
+import { formatMoney } from '~/lib/money.ts';
+import { formatRelative } from '~/lib/relative-time.ts';
+import { quotaLeftShare, type TokenWarning, tokenWarnings } from '~/lib/token-health.ts';
 import { errorMessage, trpc } from '~/lib/trpc.ts';
 import type { TokenRow } from '~/lib/types.ts';
+import '~/components/portal.css';
 
-const tokenNamePattern = /^[\p{L}\p{N} _.-]{1,64}$/u;
+function warningText(w: TokenWarning): string {
+  switch (w.kind) {
+    case 'expired':
+      return t('tokens.warn.expired');
+    case 'expiring':
+      return t('tokens.warn.expiring', { n: w.days });
+    case 'exhausted':
+      return t('tokens.warn.exhausted');
+    case 'lowQuota':
+      return t('tokens.warn.lowQuota', { n: w.percent });
+  }
+}
 
+/** The user's API keys (SPEC §3): list, create, edit, reveal/copy, enable/disable, reset, delete. */
 export default function TokensPage() {
   const flash = createFlash();
   const tokens = createLoader(() => trpc.tokens.list.query());
+  const options = createLoader(() => trpc.tokens.options.query());
   const [revealed, setRevealed] = createSignal<Record<number, string>>({});
   const [copiedId, setCopiedId] = createSignal<number | 'new'>();
   const [busyId, setBusyId] = createSignal<number>();
-  const [newKey, setNewKey] = createSignal<{ name: string; key: string }>();
+  const [newKey, setNewKey] = createSignal<{ name: string; key: string; reset: boolean }>();
+  const [editing, setEditing] = createSignal<TokenRow>();
+  const [saving, setSaving] = createSignal(false);
+  const [formKey, setFormKey] = createSignal(0);
+  const now = () => Date.now();
 
-  // create form
-  const [name, setName] = createSignal('');
-  const [unlimited, setUnlimited] = createSignal(true);
-  const [quota, setQuota] = createSignal('0');
-  const [expiry, setExpiry] = createSignal('');
-  const [models, setModels] = createSignal('');
-  const [creating, setCreating] = createSignal(false);
-  const hydrated = useHydrated();
+  const money = () => {
+    const o = options.data();
+    return { quotaPerUnit: o?.quotaPerUnit ?? 500_000, currency: (o?.currency ?? 'USD') as DisplayCurrency };
+  };
+
+  const warned = createMemo(() =>
+    (tokens.data() ?? [])
+      .map((row) => ({ row, warnings: tokenWarnings(row, now()) }))
+      .filter((x) => x.warnings.length > 0),
+  );
 
   let copiedTimer: ReturnType<typeof setTimeout> | undefined;
   function markCopied(id: number | 'new') {
@@ -85,91 +110,116 @@ export default function TokensPage() {
     }
   }
 
-  async function toggleStatus(row: TokenRow) {
-    const status = row.status === 'enabled' ? 'disabled' : 'enabled';
+  async function run(row: TokenRow, action: () => Promise<void>) {
     setBusyId(row.id);
     try {
+      await action();
+    } catch (err) {
+      flash.showError(errorMessage(err));
+    } finally {
+      setBusyId(undefined);
+      await tokens.reload();
+    }
+  }
+
+  const toggleStatus = (row: TokenRow) =>
+    run(row, async () => {
+      const status = row.status === 'enabled' ? 'disabled' : 'enabled';
       await trpc.tokens.setStatus.mutate({ id: row.id, status });
       flash.showSuccess(t(status === 'enabled' ? 'tokens.enabled' : 'tokens.disabled', { name: row.name }));
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyId(undefined);
-      await tokens.reload();
-    }
-  }
+    });
 
-  async function remove(row: TokenRow) {
+  const remove = (row: TokenRow) => {
     if (!confirm(t('tokens.confirmDelete', { name: row.name }))) return;
-    setBusyId(row.id);
-    try {
+    return run(row, async () => {
       await trpc.tokens.delete.mutate({ id: row.id });
+      if (editing()?.id === row.id) setEditing(undefined);
       flash.showSuccess(t('tokens.deleted', { name: row.name }));
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyId(undefined);
-      await tokens.reload();
-    }
+    });
+  };
+
+  const reset = (row: TokenRow) => {
+    if (!confirm(t('tokens.confirmReset', { name: row.name }))) return;
+    return run(row, async () => {
+      const res = await trpc.tokens.reset.mutate({ id: row.id });
+      const { [row.id]: _old, ...rest } = revealed();
+      setRevealed(rest);
+      setNewKey({ name: res.token.name, key: res.key, reset: true });
+      flash.showSuccess(t('tokens.resetDone', { name: res.token.name }));
+      window.scrollTo({ top: 0, behavior: 'smooth' });
+    });
+  };
+
+  function startEdit(row: TokenRow) {
+    setEditing(row);
+    queueMicrotask(() =>
+      document.querySelector('[data-testid="token-edit-card"]')?.scrollIntoView({ behavior: 'smooth' }),
+    );
   }
 
-  function validate(): string | undefined {
-    if (!name().trim()) return t('validation.nameRequired');
-    if (!tokenNamePattern.test(name().trim())) return t('validation.nameInvalid');
-    if (!unlimited() && !/^\d+$/.test(quota().trim())) return t('validation.quotaInvalid');
-    if (expiry() && expiryMs(expiry()) <= Date.now()) return t('validation.dateInvalid');
-    return undefined;
-  }
-
-  /** The end of the chosen day, local time. */
-  function expiryMs(date: string): number {
-    return new Date(`${date}T23:59:59`).getTime();
-  }
-
-  async function create(e: SubmitEvent) {
-    e.preventDefault();
-    const invalid = validate();
-    if (invalid) return flash.showError(invalid);
-    setCreating(true);
+  async function save(input: Parameters<Parameters<typeof TokenForm>[0]['onSubmit']>[0]) {
+    setSaving(true);
     try {
-      const allowed = splitList(models());
-      const res = await trpc.tokens.create.mutate({
-        name: name().trim(),
-        unlimitedQuota: unlimited(),
-        remainQuota: unlimited() ? 0 : Number(quota().trim()),
-        expiresAt: expiry() ? expiryMs(expiry()) : null,
-        models: allowed.length ? allowed : null,
-      });
-      setNewKey({ name: res.token.name, key: res.key });
-      flash.showSuccess(t('tokens.created', { name: res.token.name }));
-      setName('');
-      setUnlimited(true);
-      setQuota('0');
-      setExpiry('');
-      setModels('');
+      if ('create' in input) {
+        const res = await trpc.tokens.create.mutate(input.create);
+        setNewKey({ name: res.token.name, key: res.key, reset: false });
+        flash.showSuccess(t('tokens.created', { name: res.token.name }));
+        setFormKey(formKey() + 1);
+      } else {
+        if (Object.keys(input.update).length === 1) {
+          setEditing(undefined);
+          return flash.showSuccess(t('tokens.nothingChanged'));
+        }
+        const res = await trpc.tokens.update.mutate(input.update);
+        setEditing(undefined);
+        flash.showSuccess(t('tokens.updated', { name: res.name }));
+      }
       await tokens.reload();
     } catch (err) {
       flash.showError(errorMessage(err));
     } finally {
-      setCreating(false);
+      setSaving(false);
     }
   }
-
-  const isExpired = (row: TokenRow) => row.expiresAt !== null && row.expiresAt <= Date.now();
 
   return (
     <>
       <Title>
         {t('tokens.title')} · {t('app.name')}
       </Title>
-      <PageHeader title={t('tokens.title')} subtitle={t('tokens.subtitle')} />
+      <PageHeader
+        title={t('tokens.title')}
+        subtitle={t('tokens.subtitle')}
+        actions={
+          <A href="/portal/docs" class="btn btn-secondary" data-testid="tokens-docs-link">
+            {t('tokens.docsLink')}
+          </A>
+        }
+      />
       <FlashMessages flash={flash} />
+
+      <Show when={warned().length > 0}>
+        <div class="alert alert-warn" role="status" data-testid="token-warning-banner">
+          <div>
+            <strong>{t('tokens.warn.banner', { n: warned().length })}</strong>
+            <ul class="warn-list">
+              <For each={warned()}>
+                {(w) => (
+                  <li>
+                    <span class="cell-strong">{w.row.name}</span>: {w.warnings.map(warningText).join(' · ')}
+                  </li>
+                )}
+              </For>
+            </ul>
+          </div>
+        </div>
+      </Show>
 
       <Show when={newKey()}>
         {(k) => (
           <div class="new-key" data-testid="token-new-key">
             <div class="new-key-head">
-              <strong>{t('tokens.newKeyTitle')}</strong>
+              <strong>{k().reset ? t('tokens.resetKeyTitle') : t('tokens.newKeyTitle')}</strong>
               <span class="muted">· {k().name}</span>
             </div>
             <div class="new-key-row">
@@ -188,9 +238,27 @@ export default function TokensPage() {
                 {t('tokens.hideNewKey')}
               </button>
             </div>
-            <p class="small muted">{t('tokens.newKeyHint')}</p>
+            <p class="small muted">{k().reset ? t('tokens.resetKeyHint') : t('tokens.newKeyHint')}</p>
           </div>
         )}
+      </Show>
+
+      <Show when={editing() && options.data()}>
+        <section class="card card-accent" data-testid="token-edit-card">
+          <h2>{t('tokens.editTitle', { name: editing()!.name })}</h2>
+          <Show when={editing()} keyed>
+            {(row) => (
+              <TokenForm
+                options={options.data() as TokenOptions}
+                token={row}
+                busy={saving()}
+                onSubmit={save}
+                onCancel={() => setEditing(undefined)}
+                onInvalid={(m) => flash.showError(m)}
+              />
+            )}
+          </Show>
+        </section>
       </Show>
 
       <section class="card">
@@ -215,7 +283,7 @@ export default function TokensPage() {
               }
             >
               <div class="table-wrap">
-                <table class="table">
+                <table class="table tokens-table">
                   <thead>
                     <tr>
                       <th>{t('tokens.col.name')}</th>
@@ -224,103 +292,158 @@ export default function TokensPage() {
                       <th>{t('tokens.col.group')}</th>
                       <th>{t('tokens.col.quota')}</th>
                       <th>{t('tokens.col.expiry')}</th>
-                      <th>{t('tokens.col.created')}</th>
+                      <th>{t('tokens.col.lastUsed')}</th>
                       <th class="col-actions">{t('common.actions')}</th>
                     </tr>
                   </thead>
                   <tbody>
                     <For each={rows()}>
-                      {(row) => (
-                        <tr data-testid="token-row" data-token-id={row.id}>
-                          <td>
-                            <div class="cell-strong">{row.name}</div>
-                            <Show when={row.models}>
-                              {(m) => <div class="small muted cell-sub">{m().join(', ')}</div>}
-                            </Show>
-                          </td>
-                          <td class="nowrap">
-                            <code
-                              class="key-mask"
-                              classList={{ revealed: Boolean(revealed()[row.id]) }}
-                              data-testid="token-key"
-                            >
-                              {revealed()[row.id] ?? row.keyMask}
-                            </code>
-                          </td>
-                          <td class="nowrap">
-                            <Show
-                              when={!isExpired(row)}
-                              fallback={<span class="badge badge-warn">{t('tokens.status.expired')}</span>}
-                            >
-                              <span
-                                class={row.status === 'enabled' ? 'badge badge-ok' : 'badge badge-off'}
-                                data-testid="token-status"
+                      {(row) => {
+                        const warnings = () => tokenWarnings(row, now());
+                        const share = () => quotaLeftShare(row);
+                        return (
+                          <tr
+                            data-testid="token-row"
+                            data-token-id={row.id}
+                            classList={{ 'row-editing': editing()?.id === row.id }}
+                          >
+                            <td>
+                              <div class="cell-strong">{row.name}</div>
+                              <Show when={row.models}>
+                                {(m) => <div class="small muted cell-sub">{m().join(', ')}</div>}
+                              </Show>
+                              <Show when={row.allowedIps || row.rpmLimit}>
+                                <div class="small muted cell-sub">
+                                  {[
+                                    row.allowedIps ? t('tokens.ipCount', { n: row.allowedIps.length }) : '',
+                                    row.rpmLimit ? t('tokens.rpmValue', { n: row.rpmLimit }) : '',
+                                  ]
+                                    .filter(Boolean)
+                                    .join(' · ')}
+                                </div>
+                              </Show>
+                              <div class="badge-row">
+                                <For each={warnings().filter((w) => w.kind !== 'expired')}>
+                                  {(w) => (
+                                    <span class="badge badge-warn" data-testid="token-warning">
+                                      {warningText(w)}
+                                    </span>
+                                  )}
+                                </For>
+                              </div>
+                            </td>
+                            <td class="nowrap">
+                              <code
+                                class="key-mask"
+                                classList={{ revealed: Boolean(revealed()[row.id]) }}
+                                data-testid="token-key"
                               >
-                                {t(
-                                  row.status === 'enabled'
-                                    ? 'tokens.status.enabled'
-                                    : 'tokens.status.disabled',
-                                )}
-                              </span>
-                            </Show>
-                          </td>
-                          <td class="nowrap">
-                            {row.groupName ?? <span class="muted">{t('tokens.groupDefault')}</span>}
-                          </td>
-                          <td class="nowrap">
-                            <Show
-                              when={!row.unlimitedQuota}
-                              fallback={<span class="badge badge-info">{t('tokens.unlimited')}</span>}
-                            >
-                              {t('tokens.remaining', { n: formatNumber(row.remainQuota) })}
-                            </Show>
-                            <div class="small muted">
-                              {t('tokens.usedQuota', { n: formatNumber(row.usedQuota) })}
-                            </div>
-                          </td>
-                          <td class="nowrap">{formatDate(row.expiresAt, 'never')}</td>
-                          <td class="nowrap">{formatDate(row.createdAt)}</td>
-                          <td class="col-actions">
-                            <div class="row-actions">
-                              <button
-                                type="button"
-                                class="btn btn-secondary btn-sm"
-                                data-testid="token-copy"
-                                onClick={() => copy(row)}
+                                {revealed()[row.id] ?? row.keyMask}
+                              </code>
+                            </td>
+                            <td class="nowrap">
+                              <Show
+                                when={!warnings().some((w) => w.kind === 'expired')}
+                                fallback={<span class="badge badge-warn">{t('tokens.status.expired')}</span>}
                               >
-                                {copiedId() === row.id ? t('common.copied') : t('common.copy')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-ghost btn-sm"
-                                data-testid="token-reveal"
-                                disabled={busyId() === row.id}
-                                onClick={() => toggleReveal(row)}
+                                <span
+                                  class={row.status === 'enabled' ? 'badge badge-ok' : 'badge badge-off'}
+                                  data-testid="token-status"
+                                >
+                                  {t(
+                                    row.status === 'enabled'
+                                      ? 'tokens.status.enabled'
+                                      : 'tokens.status.disabled',
+                                  )}
+                                </span>
+                              </Show>
+                            </td>
+                            <td class="nowrap">
+                              {row.groupName ?? <span class="muted">{t('tokens.groupDefault')}</span>}
+                            </td>
+                            <td class="nowrap" data-testid="token-quota-cell">
+                              <Show
+                                when={!row.unlimitedQuota}
+                                fallback={<span class="badge badge-info">{t('tokens.unlimited')}</span>}
                               >
-                                {revealed()[row.id] ? t('tokens.hide') : t('tokens.reveal')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-ghost btn-sm"
-                                data-testid="token-toggle"
-                                disabled={busyId() === row.id}
-                                onClick={() => toggleStatus(row)}
-                              >
-                                {row.status === 'enabled' ? t('common.disable') : t('common.enable')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-danger-ghost btn-sm"
-                                data-testid="token-delete"
-                                disabled={busyId() === row.id}
-                                onClick={() => remove(row)}
-                              >
-                                {t('common.delete')}
-                              </button>
-                            </div>
-                          </td>
-                        </tr>
-                      )}
+                                {t('tokens.remaining', { n: formatMoney(row.remainQuota, money()) })}
+                                <Show when={share() !== null}>
+                                  <div class="quota-bar" aria-hidden="true">
+                                    <span
+                                      classList={{ low: (share() ?? 1) < 0.1 }}
+                                      style={{ width: `${Math.round((share() ?? 0) * 100)}%` }}
+                                    />
+                                  </div>
+                                </Show>
+                              </Show>
+                              <div class="small muted">
+                                {t('tokens.usedQuota', { n: formatMoney(row.usedQuota, money()) })}
+                              </div>
+                            </td>
+                            <td class="nowrap">{formatDate(row.expiresAt, 'never')}</td>
+                            <td class="nowrap" data-testid="token-last-used" title={formatDateTime(row.lastUsedAt)}>
+                              {formatRelative(row.lastUsedAt, now(), t('tokens.neverUsed'))}
+                            </td>
+                            <td class="col-actions">
+                              <div class="row-actions">
+                                <button
+                                  type="button"
+                                  class="btn btn-secondary btn-sm"
+                                  data-testid="token-copy"
+                                  onClick={() => copy(row)}
+                                >
+                                  {copiedId() === row.id ? t('common.copied') : t('common.copy')}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="btn btn-ghost btn-sm"
+                                  data-testid="token-reveal"
+                                  disabled={busyId() === row.id}
+                                  onClick={() => toggleReveal(row)}
+                                >
+                                  {revealed()[row.id] ? t('tokens.hide') : t('tokens.reveal')}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="btn btn-ghost btn-sm"
+                                  data-testid="token-edit"
+                                  disabled={busyId() === row.id || !options.data()}
+                                  onClick={() => startEdit(row)}
+                                >
+                                  {t('common.edit')}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="btn btn-ghost btn-sm"
+                                  data-testid="token-reset"
+                                  disabled={busyId() === row.id}
+                                  onClick={() => reset(row)}
+                                >
+                                  {t('tokens.reset')}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="btn btn-ghost btn-sm"
+                                  data-testid="token-toggle"
+                                  disabled={busyId() === row.id}
+                                  onClick={() => toggleStatus(row)}
+                                >
+                                  {row.status === 'enabled' ? t('common.disable') : t('common.enable')}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="btn btn-danger-ghost btn-sm"
+                                  data-testid="token-delete"
+                                  disabled={busyId() === row.id}
+                                  onClick={() => remove(row)}
+                                >
+                                  {t('common.delete')}
+                                </button>
+                              </div>
+                            </td>
+                          </tr>
+                        );
+                      }}
                     </For>
                   </tbody>
                 </table>
@@ -332,72 +455,20 @@ export default function TokensPage() {
 
       <section class="card">
         <h2>{t('tokens.createTitle')}</h2>
-        <form class="form form-grid" onSubmit={create} novalidate>
-          <label class="field">
-            <span>{t('tokens.field.name')}</span>
-            <input
-              type="text"
-              data-testid="token-name"
-              placeholder={t('tokens.field.namePlaceholder')}
-              value={name()}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </label>
-          <label class="field">
-            <span>{t('tokens.field.expiry')}</span>
-            <input
-              type="date"
-              data-testid="token-expiry"
-              value={expiry()}
-              onInput={(e) => setExpiry(e.currentTarget.value)}
-            />
-          </label>
-          <div class="field">
-            <label class="check">
-              <input
-                type="checkbox"
-                data-testid="token-unlimited"
-                checked={unlimited()}
-                onChange={(e) => setUnlimited(e.currentTarget.checked)}
+        <Show when={options.data()} fallback={<p class="table-note muted">{t('common.loading')}</p>}>
+          {(o) => (
+            <Show when={formKey() + 1} keyed>
+              <TokenForm
+                options={o()}
+                busy={saving()}
+                onSubmit={save}
+                onInvalid={(m) => flash.showError(m)}
               />
-              <span>{t('tokens.field.unlimited')}</span>
-            </label>
-            <Show when={!unlimited()}>
-              <label class="field nested">
-                <span>{t('tokens.field.quota')}</span>
-                <input
-                  type="number"
-                  min="0"
-                  step="1"
-                  data-testid="token-quota"
-                  value={quota()}
-                  onInput={(e) => setQuota(e.currentTarget.value)}
-                />
-              </label>
             </Show>
-          </div>
-          <label class="field">
-            <span>{t('tokens.field.models')}</span>
-            <input
-              type="text"
-              data-testid="token-models"
-              placeholder={t('tokens.field.modelsPlaceholder')}
-              value={models()}
-              onInput={(e) => setModels(e.currentTarget.value)}
-            />
-          </label>
-          <div class="form-actions span-all">
-            <button
-              type="submit"
-              class="btn btn-primary"
-              data-testid="token-create"
-              disabled={creating() || !hydrated()}
-            >
-              {creating() ? t('tokens.creating') : t('tokens.submit')}
-            </button>
-          </div>
-        </form>
+          )}
+        </Show>
       </section>
     </>
   );
 }
+

@@ -1,4 +1,5 @@
 import { Title } from '@solidjs/meta';
+import { A } from '@solidjs/router';
 import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { t } from '~/i18n/index.ts';
@@ -102,7 +103,11 @@ export default function UsersPage() {
                         {(u) => (
                           <tr data-testid="user-row" data-user-id={u.id}>
                             <td class="num muted">{u.id}</td>
-                            <td class="cell-strong">{u.email}</td>
+                            <td class="cell-strong">
+                              <A href={`/admin/users/${u.id}`} data-testid="user-link">
+                                {u.email}
+                              </A>
+                            </td>
                             <td>{u.displayName || <span class="muted">{t('common.none')}</span>}</td>
                             <td>
                               <span class={u.role === 'admin' ? 'badge badge-accent' : 'badge badge-plain'}>

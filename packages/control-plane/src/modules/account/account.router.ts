@@ -1,0 +1,15 @@
+import { router, userProcedure } from '../../trpc/init.ts';
+import { setLocaleSchema, updateProfileSchema } from './account.schemas.ts';
+import { getProfile, setLocale, updateProfile } from './account.service.ts';
+
+/** The caller's own account; every procedure acts on `ctx.user.id` only. */
+export const accountRouter = router({
+  profile: userProcedure.query(({ ctx }) => getProfile(ctx.deps, ctx.user.id)),
+  updateProfile: userProcedure
+    .input(updateProfileSchema)
+    .mutation(({ ctx, input }) => updateProfile(ctx.deps, ctx.user.id, input)),
+  /** The language the site speaks to the caller (`en` or `zh-CN`). */
+  setLocale: userProcedure
+    .input(setLocaleSchema)
+    .mutation(({ ctx, input }) => setLocale(ctx.deps, ctx.user.id, input.locale)),
+});
