@@ -159,6 +159,7 @@ async function main(): Promise<void> {
     await upstream.close().catch(() => undefined);
     await db.close();
     logger.info('relay stopped');
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

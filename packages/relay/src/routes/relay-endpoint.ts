@@ -99,6 +99,9 @@ export interface FinishedRequest {
 /** Upstream statuses worth another channel: rate limits, server errors, and our upstream key being refused. */
 const retryableStatus = (s: number) => s === 429 || s >= 500 || s === 401 || s === 403;
 
+/** The SSE event that ends a client's stream when the upstream breaks mid-stream (built once). */
+const STREAM_INTERRUPTED = `data: ${errorBody(new RelayError('upstream_error', { message: 'The upstream stream was interrupted.' }))}\n\n`;
+
 /** Removes anything key-like from an upstream message before it reaches a client. */
 export function scrubUpstreamMessage(msg: string): string {
   return msg
@@ -161,7 +164,8 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
     const exclude = new Set<number>();
     const controller = new AbortController();
     const deadline = started + deps.deadlineMs;
-    let lastError = new RelayError('no_available_channel');
+    // created only when an attempt fails: an Error captures a stack trace, too dear for every request
+    let lastError: RelayError | undefined;
     let sends = 0;
 
     const finish = (r: Partial<FinishedRequest> & { status: number }) => {
@@ -310,7 +314,7 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
               stripUsageChunk: !body.clientWantsUsage,
               ...streamCounting(ticket, deps.usageSeen, channel.id, body),
               abort: () => controller.abort(),
-              errorTail: `data: ${errorBody(new RelayError('upstream_error', { message: 'The upstream stream was interrupted.' }))}\n\n`,
+              errorTail: STREAM_INTERRUPTED,
             }),
           );
         } finally {
@@ -349,8 +353,9 @@ export function relayEndpoint(spec: EndpointSpec, deps: RelayEndpointDeps) {
         headers: { ...headers, 'content-type': 'application/json' },
       });
     }
-    finish({ status: lastError.status, errorCode: lastError.code });
-    throw lastError;
+    const error = lastError ?? new RelayError('no_available_channel');
+    finish({ status: error.status, errorCode: error.code });
+    throw error;
   };
 }
 

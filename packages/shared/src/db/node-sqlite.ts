@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 /**
@@ -11,10 +11,17 @@ export function openNodeSqlite(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;');
+  const statements = new Map<string, StatementSync>();
   return {
     close: () => db.close(),
     prepare(sql: string): SqliteStatement {
-      const stmt = db.prepare(sql);
+      // Kysely prepares on every query: reuse compiled statements (bounded)
+      let stmt = statements.get(sql);
+      if (!stmt) {
+        if (statements.size >= 500) statements.clear();
+        stmt = db.prepare(sql);
+        statements.set(sql, stmt);
+      }
       const reader = stmt.columns().length > 0;
       return {
         reader,

@@ -163,7 +163,7 @@ function workloads(key: string): { name: string; w: Workload }[] {
       w: {
         path: '/v1/chat/completions',
         headers,
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages }),
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 64 }),
         stream: false,
       },
     },
@@ -172,7 +172,7 @@ function workloads(key: string): { name: string; w: Workload }[] {
       w: {
         path: '/v1/chat/completions',
         headers,
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 64, stream: true }),
         stream: true,
       },
     },
