@@ -121,9 +121,11 @@ async function startBaseline(upstream: BenchProcess): Promise<BenchProcess> {
 
 async function startRelay(
   upstream: BenchProcess,
+  o: { batch?: boolean; tag?: string } = {},
 ): Promise<{ relay: BenchProcess; key: string; log: string }> {
-  const dataDir = join(work, 'data');
-  const runDir = join(work, 'run');
+  const tag = o.tag ?? '';
+  const dataDir = join(work, `data${tag}`);
+  const runDir = join(work, `run${tag}`);
   mkdirSync(runDir);
   const { key } = await seedEmbedded({ dataDir, upstreamUrl: upstream.url });
   const port = await freePort();
@@ -134,7 +136,7 @@ async function startRelay(
     nodeFlags.push('--cpu-prof', '--cpu-prof-dir', dir);
     cleanup.add(() => console.log(`relay CPU profile written to ${dir}`));
   }
-  const log = join(work, 'relay.log');
+  const log = join(work, `relay${tag}.log`);
   const relay = await startProcess({
     name: 'relay',
     args: [...nodeFlags, relayEntry],
@@ -144,6 +146,7 @@ async function startRelay(
       TOLLGATE_DATA_DIR: dataDir,
       TOLLGATE_RELAY_PORT: String(port),
       TOLLGATE_HOST: '127.0.0.1',
+      TOLLGATE_BATCH_UPDATE_ENABLED: String(o.batch === true),
       ...(args['relay-log-level'] ? { TOLLGATE_LOG_LEVEL: args['relay-log-level'] } : {}),
     },
     // an empty directory: no config.yaml from the workspace is picked up
@@ -305,6 +308,21 @@ async function runBench(): Promise<void> {
     ]);
   }
   console.log(table(['request', 'target', 'p50', 'p99', 'TTFB p50', 'TTFB p99', 'failed'], lrows));
+
+  // billing modes: the same relay with batch_update_enabled (aggregated ledger rows per batch)
+  const batch = await startRelay(upstream, { batch: true, tag: '-batch' });
+  const modeRows: string[][] = [];
+  for (const { name, w } of workloads(key)) {
+    const wb = { ...w, headers: { ...w.headers, authorization: `Bearer ${batch.key}` } };
+    await probe(batch.relay.url, wb, `batch relay (${name})`);
+    if (warmup) await throughput(batch.relay.url, wb, { connections, seconds: warmup });
+    const r = await throughput(batch.relay.url, wb, { connections, seconds });
+    const d = rows.find((row) => row[0] === name && row[1] === '(c) relay');
+    modeRows.push([name, d?.[2] ?? '–', num(r.rps), num(r.p99)]);
+  }
+  await batch.relay.stop();
+  console.log(`\n## Billing mode: default vs batch_update_enabled (${connections} connections)`);
+  console.log(table(['request', 'default req/s', 'batch req/s', 'batch p99 ms'], modeRows));
 
   const after = relay.rss();
   console.log(
