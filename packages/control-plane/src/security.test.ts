@@ -24,7 +24,12 @@ import {
   TEST_PASSWORD,
   type TestDeps,
 } from './testing/harness.ts';
-import { type PaymentsFixture, paymentProcedures, preparePayments, seedPayments } from './testing/payments-fixture.ts';
+import {
+  type PaymentsFixture,
+  paymentProcedures,
+  preparePayments,
+  seedPayments,
+} from './testing/payments-fixture.ts';
 import {
   type Actor,
   callByPath,

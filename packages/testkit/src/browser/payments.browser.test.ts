@@ -54,7 +54,13 @@ describe('top-up in the browser', () => {
     await p.page.waitForURL((url) => url.pathname.startsWith('/portal'));
     await p.page.goto(`${stack.siteUrl}/portal/topup`);
     await expect.poll(() => p.tid('topup-balance').textContent()).toBe('$0.00');
-    await p.tid('topup-amount-2000').click();
+    // a click before hydration is lost: choose until the Pay button is live
+    await expect
+      .poll(async () => {
+        await p.tid('topup-amount-2000').click();
+        return p.tid('topup-pay').isEnabled();
+      })
+      .toBe(true);
     await p.tid('topup-pay').click();
     await p.page.waitForURL(new RegExp(`^${fake.url}/checkout/`));
     const checkout = fake.checkouts.at(-1)!;

@@ -126,15 +126,19 @@ export async function startStack(
   await handle.close();
 
   const sitePort = await freePort();
+  const firstRelayPort = await freePort();
   const site = spawnNode('site', [siteEntry], {
     ...env,
     PORT: String(sitePort),
     HOST: '127.0.0.1',
     TOLLGATE_SITE_PORT: String(sitePort),
+    // the portal docs page shows users this relay as the base URL
+    TOLLGATE_RELAY_PORT: String(firstRelayPort),
+    TOLLGATE_RELAY_PUBLIC_URL: env.TOLLGATE_RELAY_PUBLIC_URL ?? `http://127.0.0.1:${firstRelayPort}`,
   });
   const relays: ManagedProcess[] = [];
-  const addRelay = async () => {
-    const port = await freePort();
+  const addRelay = async (fixedPort?: number) => {
+    const port = fixedPort ?? (await freePort());
     const p = spawnNode(`relay-${relays.length + 1}`, [relayEntry], {
       ...env,
       TOLLGATE_RELAY_PORT: String(port),
@@ -148,7 +152,7 @@ export async function startStack(
   };
   const siteUrl = `http://127.0.0.1:${sitePort}`;
   const [first] = await Promise.all([
-    addRelay(),
+    addRelay(firstRelayPort),
     waitForHttp(`${siteUrl}/login`).catch((err) => {
       throw new Error(`${err.message}\n${site.output()}`);
     }),

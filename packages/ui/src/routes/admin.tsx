@@ -14,6 +14,7 @@ const nav: NavItem[] = [
   { href: '/admin/payments', label: 'nav.payments' },
   { href: '/admin/codes', label: 'nav.codes' },
   { href: '/admin/alerts', label: 'nav.alerts' },
+  { href: '/admin/security', label: 'nav.security' },
 ];
 
 export const route = {

@@ -18,6 +18,9 @@ export default function Login() {
   const [password, setPassword] = createSignal('');
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
+  // two-factor accounts: the password was right, now the authenticator code
+  const [needCode, setNeedCode] = createSignal(false);
+  const [code, setCode] = createSignal('');
   const hydrated = useHydrated();
 
   function validate(): string | undefined {
@@ -29,15 +32,25 @@ export default function Login() {
 
   async function submit(e: SubmitEvent) {
     e.preventDefault();
-    const invalid = validate();
+    const invalid = needCode() ? (/^\d{6}$/.test(code()) ? undefined : t('login.codeInvalid')) : validate();
     if (invalid) return setError(invalid);
     setError(undefined);
     setBusy(true);
     try {
-      const res = await trpc.auth.login.mutate({ email: email().trim(), password: password() });
+      const res = await trpc.auth.login.mutate({
+        email: email().trim(),
+        password: password(),
+        ...(needCode() ? { totp: code() } : {}),
+      });
+      if ('totpRequired' in res) {
+        setNeedCode(true);
+        setBusy(false);
+        return;
+      }
       window.location.assign(homeFor(res.role));
     } catch (err) {
       setError(errorMessage(err));
+      setCode('');
       setBusy(false);
     }
   }
@@ -61,37 +74,77 @@ export default function Login() {
             {error()}
           </div>
         </Show>
-        <label class="field">
-          <span>{t('login.email')}</span>
-          <input
-            type="email"
-            name="email"
-            autocomplete="username"
-            data-testid="login-email"
-            value={email()}
-            onInput={(e) => setEmail(e.currentTarget.value)}
-            autofocus
-          />
-        </label>
-        <label class="field">
-          <span>{t('login.password')}</span>
-          <input
-            type="password"
-            name="password"
-            autocomplete="current-password"
-            data-testid="login-password"
-            value={password()}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
+        <Show
+          when={needCode()}
+          fallback={
+            <>
+              <label class="field">
+                <span>{t('login.email')}</span>
+                <input
+                  type="email"
+                  name="email"
+                  autocomplete="username"
+                  data-testid="login-email"
+                  value={email()}
+                  onInput={(e) => setEmail(e.currentTarget.value)}
+                  autofocus
+                />
+              </label>
+              <label class="field">
+                <span>{t('login.password')}</span>
+                <input
+                  type="password"
+                  name="password"
+                  autocomplete="current-password"
+                  data-testid="login-password"
+                  value={password()}
+                  onInput={(e) => setPassword(e.currentTarget.value)}
+                />
+              </label>
+            </>
+          }
+        >
+          <p class="muted" data-testid="login-totp-prompt">
+            {t('login.totpPrompt')}
+          </p>
+          <label class="field">
+            <span>{t('login.totpCode')}</span>
+            <input
+              type="text"
+              name="totp"
+              inputmode="numeric"
+              autocomplete="one-time-code"
+              maxlength={7}
+              placeholder="123456"
+              data-testid="login-totp"
+              value={code()}
+              onInput={(e) => setCode(e.currentTarget.value.replace(/\D/g, '').slice(0, 6))}
+              ref={(el) => setTimeout(() => el.focus())}
+            />
+          </label>
+        </Show>
         <button
           type="submit"
           class="btn btn-primary btn-block"
           data-testid="login-submit"
           disabled={busy() || !hydrated()}
         >
-          {busy() ? t('login.submitting') : t('login.submit')}
+          {busy() ? t('login.submitting') : needCode() ? t('login.totpSubmit') : t('login.submit')}
         </button>
+        <Show when={needCode()}>
+          <button
+            type="button"
+            class="btn btn-ghost btn-block"
+            data-testid="login-totp-back"
+            onClick={() => {
+              setNeedCode(false);
+              setCode('');
+              setError(undefined);
+            }}
+          >
+            {t('login.totpBack')}
+          </button>
+        </Show>
       </form>
     </AuthCard>
   );

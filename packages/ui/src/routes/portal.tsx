@@ -10,6 +10,8 @@ const nav: NavItem[] = [
   { href: '/portal/usage', label: 'nav.usage' },
   { href: '/portal/topup', label: 'nav.topup' },
   { href: '/portal/statements', label: 'nav.statements' },
+  { href: '/portal/docs', label: 'nav.docs' },
+  { href: '/portal/account', label: 'nav.account' },
 ];
 
 export const route = {

@@ -88,10 +88,17 @@ export async function enableTotp(
   }
   const now = deps.now();
   const step = matchTotp(totpBox(deps.cfg).decrypt(row.totpPending), input.code, now);
-  if (step === null) throw new ServiceError('BAD_REQUEST', 'that code is not right; check the time on your device');
+  if (step === null)
+    throw new ServiceError('BAD_REQUEST', 'that code is not right; check the time on your device');
   const res = await deps.db.db
     .updateTable('users')
-    .set({ totpSecret: row.totpPending, totpPending: null, totpEnabledAt: now, totpLastStep: step, updatedAt: now })
+    .set({
+      totpSecret: row.totpPending,
+      totpPending: null,
+      totpEnabledAt: now,
+      totpLastStep: step,
+      updatedAt: now,
+    })
     .where('id', '=', userId)
     .where('totpPending', '=', row.totpPending)
     .executeTakeFirst();
@@ -109,7 +116,13 @@ export async function disableTotp(deps: Deps, userId: number, code: string): Pro
     throw new ServiceError('BAD_REQUEST', 'that code is not right or was already used');
   await deps.db.db
     .updateTable('users')
-    .set({ totpSecret: null, totpPending: null, totpEnabledAt: null, totpLastStep: null, updatedAt: deps.now() })
+    .set({
+      totpSecret: null,
+      totpPending: null,
+      totpEnabledAt: null,
+      totpLastStep: null,
+      updatedAt: deps.now(),
+    })
     .where('id', '=', userId)
     .execute();
   return totpStatus(deps, userId);

@@ -118,7 +118,9 @@ describe.each(DB_KINDS)('two-factor sign-in on %s', (kind) => {
     });
     expect(first.ctx.resHeaders.get('set-cookie')).toBeNull();
     // the wrong password still reads as wrong credentials (no hint that 2FA is on)
-    const bad = await outcomeOf(() => first.caller.auth.login({ email: u.user.email, password: 'nope-nope' }));
+    const bad = await outcomeOf(() =>
+      first.caller.auth.login({ email: u.user.email, password: 'nope-nope' }),
+    );
     expect(bad.outcome).toBe('UNAUTHORIZED');
     expect((bad.error as Error).message).toBe('wrong e-mail or password');
 
@@ -128,7 +130,11 @@ describe.each(DB_KINDS)('two-factor sign-in on %s', (kind) => {
     const at = { ...deps, now: () => t };
     const code = totpCode(secret, t);
     const ctx = { ...(await contextFor(at, undefined)), ip: '10.20.0.3' };
-    const res = await createCaller(ctx).auth.login({ email: u.user.email, password: TEST_PASSWORD, totp: code });
+    const res = await createCaller(ctx).auth.login({
+      email: u.user.email,
+      password: TEST_PASSWORD,
+      totp: code,
+    });
     expect(res).toEqual({ userId: u.user.id, role: 'admin' });
     expect(ctx.resHeaders.get('set-cookie')).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
 
@@ -153,8 +159,11 @@ describe.each(DB_KINDS)('two-factor sign-in on %s', (kind) => {
       const wrong = String((Number(totpCode(secret)) + 500_000) % 1_000_000).padStart(6, '0');
       for (let i = 0; i < 2; i++)
         expect(
-          (await outcomeOf(() => anon.auth.login({ email: u.user.email, password: TEST_PASSWORD, totp: wrong })))
-            .outcome,
+          (
+            await outcomeOf(() =>
+              anon.auth.login({ email: u.user.email, password: TEST_PASSWORD, totp: wrong }),
+            )
+          ).outcome,
         ).toBe('UNAUTHORIZED');
       expect(
         (await outcomeOf(() => anon.auth.login({ email: u.user.email, password: TEST_PASSWORD }))).outcome,
@@ -171,7 +180,8 @@ describe.each(DB_KINDS)('two-factor sign-in on %s', (kind) => {
     const { secret } = await beginTotpSetup(at(t0), u.user.id);
     await enableTotp(at(t0), u.user.id, { code: totpCode(secret, t0) });
     const t = t0 + 10 * 30_000;
-    const check = (codeAt: number) => outcomeOf(() => checkSignInCode(at(t), u.user.id, totpCode(secret, codeAt)));
+    const check = (codeAt: number) =>
+      outcomeOf(() => checkSignInCode(at(t), u.user.id, totpCode(secret, codeAt)));
     expect((await check(t - 60_000)).outcome).toBe('thrown:ServiceError');
     expect((await check(t - 30_000)).value).toBe('ok');
     expect((await check(t - 30_000)).outcome).toBe('thrown:ServiceError');
@@ -225,9 +235,9 @@ describe.each(DB_KINDS)('two-factor sign-in on %s', (kind) => {
     const wrong = String((Number(totpCode(secret, t)) + 1) % 1_000_000).padStart(6, '0');
     expect((await outcomeOf(() => caller.auth.totpDisable({ code: wrong }))).outcome).toBe('BAD_REQUEST');
     // the code of the step enable claimed is spent
-    expect((await outcomeOf(() => caller.auth.totpDisable({ code: totpCode(secret, step * 30_000) }))).outcome).toBe(
-      'BAD_REQUEST',
-    );
+    expect(
+      (await outcomeOf(() => caller.auth.totpDisable({ code: totpCode(secret, step * 30_000) }))).outcome,
+    ).toBe('BAD_REQUEST');
     expect((await stored(u.user.id)).totpEnabledAt).not.toBeNull();
     expect(await caller.auth.totpDisable({ code: totpCode(secret, t) })).toEqual({
       enabled: false,

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDeps, createUserWithSession, DB_KINDS, rid, type TestDeps, trackConfig } from '../../testing/harness.ts';
+import {
+  createTestDeps,
+  createUserWithSession,
+  DB_KINDS,
+  rid,
+  type TestDeps,
+  trackConfig,
+} from '../../testing/harness.ts';
 import { outcomeOf } from '../../testing/role-matrix.ts';
 import { cloneChannel, copyName } from './channel-clone.ts';
 import { createChannel, getChannel } from './channels.service.ts';
@@ -91,7 +98,9 @@ describe.each(DB_KINDS)('channels.clone on %s', (kind) => {
   it('an unknown channel is NOT_FOUND and creates nothing', async () => {
     const admin = await createUserWithSession(deps, 'admin');
     const before = (await admin.caller.channels.list()).length;
-    expect((await outcomeOf(() => admin.caller.channels.clone({ id: 2_000_000_000 }))).outcome).toBe('NOT_FOUND');
+    expect((await outcomeOf(() => admin.caller.channels.clone({ id: 2_000_000_000 }))).outcome).toBe(
+      'NOT_FOUND',
+    );
     expect((await admin.caller.channels.list()).length).toBe(before);
   });
 

@@ -17,7 +17,10 @@ export function copyName(name: string): string {
  * boxes they are stored in — they are never decrypted, and never leave the server. The copy starts
  * manually disabled so it takes no traffic (doubling the original's share) until the admin enables it.
  */
-export async function cloneChannel(deps: Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'channelBox'>, id: number) {
+export async function cloneChannel(
+  deps: Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now' | 'channelBox'>,
+  id: number,
+) {
   const now = deps.now();
   const newId = await configTx(deps, async (trx, changed) => {
     const src = await trx

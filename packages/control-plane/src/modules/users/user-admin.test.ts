@@ -48,7 +48,9 @@ describe.each(DB_KINDS)('users.keys / users.ledger / users.disableAllKeys on %s'
     const admin = await createUserWithSession(deps, 'admin');
     const target = await seedUser(deps, 'user');
     expect(await admin.caller.users.keys({ userId: target.id })).toEqual([]);
-    expect((await outcomeOf(() => admin.caller.users.keys({ userId: 2_000_000_000 }))).outcome).toBe('NOT_FOUND');
+    expect((await outcomeOf(() => admin.caller.users.keys({ userId: 2_000_000_000 }))).outcome).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('users.ledger shows an adjustment with its reason and the admin who made it', async () => {
@@ -75,14 +77,20 @@ describe.each(DB_KINDS)('users.keys / users.ledger / users.disableAllKeys on %s'
     const k1 = await createToken(deps, target.id, { name: 'k1' });
     const k2 = await createToken(deps, target.id, { name: 'k2' });
     const k3 = await createToken(deps, target.id, { name: 'k3' });
-    await deps.db.db.updateTable('tokens').set({ status: 'disabled' }).where('id', '=', k3.token.id).execute();
+    await deps.db.db
+      .updateTable('tokens')
+      .set({ status: 'disabled' })
+      .where('id', '=', k3.token.id)
+      .execute();
     const theirs = await createToken(deps, other.id, { name: 'kept' });
     const { result, bumps, changes } = await trackConfig(deps, () =>
       admin.caller.users.disableAllKeys({ userId: target.id }),
     );
     expect(result).toEqual({ disabled: 2 });
     expect(bumps).toBe(1);
-    expect(changes[0]?.changes.map((c) => c.id).sort()).toEqual([String(k1.token.id), String(k2.token.id)].sort());
+    expect(changes[0]?.changes.map((c) => c.id).sort()).toEqual(
+      [String(k1.token.id), String(k2.token.id)].sort(),
+    );
     const statuses = await admin.caller.users.keys({ userId: target.id });
     expect(statuses.every((k) => k.status === 'disabled')).toBe(true);
     expect((await admin.caller.users.keys({ userId: other.id }))[0]).toMatchObject({
@@ -93,9 +101,9 @@ describe.each(DB_KINDS)('users.keys / users.ledger / users.disableAllKeys on %s'
     const again = await trackConfig(deps, () => admin.caller.users.disableAllKeys({ userId: target.id }));
     expect(again.result).toEqual({ disabled: 0 });
     expect(again.bumps).toBe(0);
-    expect((await outcomeOf(() => admin.caller.users.disableAllKeys({ userId: 2_000_000_000 }))).outcome).toBe(
-      'NOT_FOUND',
-    );
+    expect(
+      (await outcomeOf(() => admin.caller.users.disableAllKeys({ userId: 2_000_000_000 }))).outcome,
+    ).toBe('NOT_FOUND');
   });
 
   it('a user gets FORBIDDEN from all three, even for their own id', async () => {

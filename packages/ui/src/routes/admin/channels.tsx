@@ -113,6 +113,21 @@ export default function ChannelsPage() {
     }
   }
 
+  /** Copies the channel on the server (keys included, never sent here) and opens the copy for editing. */
+  async function clone(row: ChannelRow) {
+    setBusyId(row.id);
+    try {
+      const copy = await trpc.channels.clone.mutate({ id: row.id });
+      await channels.reload();
+      startEdit(copy);
+      flash.showSuccess(t('channels.cloned', { name: copy.name }));
+    } catch (err) {
+      flash.showError(errorMessage(err));
+    } finally {
+      setBusyId(undefined);
+    }
+  }
+
   async function remove(row: ChannelRow) {
     if (!confirm(t('channels.confirmDelete', { name: row.name }))) return;
     setBusyId(row.id);
@@ -297,6 +312,15 @@ export default function ChannelsPage() {
                                 onClick={() => toggle(row)}
                               >
                                 {row.status === 'enabled' ? t('common.disable') : t('common.enable')}
+                              </button>
+                              <button
+                                type="button"
+                                class="btn btn-ghost btn-sm"
+                                data-testid="channel-clone"
+                                disabled={busyId() === row.id}
+                                onClick={() => clone(row)}
+                              >
+                                {t('channels.clone')}
                               </button>
                               <button
                                 type="button"

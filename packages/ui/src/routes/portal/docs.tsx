@@ -261,7 +261,7 @@ export default function DocsPage() {
       <section class="card" data-testid="docs-examples">
         <div class="card-title-row">
           <h2>{t('docs.examples.title')}</h2>
-          <div class="segmented tabs" role="tablist">
+          <div class="tabs" role="tablist">
             <For each={LANGUAGES}>
               {(lang) => (
                 <button
