@@ -1,4 +1,8 @@
 // @refresh reload
 import { mount, StartClient } from '@solidjs/start/client';
+import { loadLocale } from '~/i18n/client.ts';
 
-mount(() => <StartClient />, document.getElementById('app')!);
+// hydrate in the language the server rendered (its <html lang>), so no text changes on the way
+void loadLocale(document.documentElement.lang).then(() => {
+  mount(() => <StartClient />, document.getElementById('app')!);
+});

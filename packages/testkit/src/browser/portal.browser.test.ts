@@ -99,12 +99,16 @@ describe('portal keys, docs and account in a real browser', () => {
     await tid('register-submit').click();
     await page.waitForURL('**/portal/tokens');
     const users = await admin.users.list.query({ search: email });
-    await admin.users.adjustBalance.mutate({ userId: users.rows[0]!.id, amount: 2_500_000, reason: 'portal test' });
+    await admin.users.adjustBalance.mutate({
+      userId: users.rows[0]!.id,
+      amount: 2_500_000,
+      reason: 'portal test',
+    });
 
     // create a key, then edit it: name, spending limit, allowed models and IPs, RPM
     await tid('token-name').fill('first key');
     await tid('token-create').click();
-    const key = (await tid('token-new-key-value').innerText()).trim();
+    const key = (await tid('token-new-key-value').textContent())?.trim() ?? '';
     expect(key).toMatch(/^sk-/);
     await waitForStatus(stack.relayUrl, key, 200, 5_000);
     const row = tid('token-row').filter({ hasText: 'first key' });
@@ -121,7 +125,7 @@ describe('portal keys, docs and account in a real browser', () => {
     await tid('success-message').filter({ hasText: 'renamed key' }).waitFor();
     const renamed = tid('token-row').filter({ hasText: 'renamed key' });
     await renamed.waitFor();
-    const rowText = await renamed.innerText();
+    const rowText = await renamed.textContent();
     expect(rowText).toContain('$5.00 left');
     expect(rowText).toContain('gpt-4o-mini, gpt-4.1-*');
     expect(rowText).toContain('2 allowed IP ranges · 600 requests/min');
@@ -136,14 +140,18 @@ describe('portal keys, docs and account in a real browser', () => {
     await tid('token-name').fill('short lived');
     const soon = new Date(Date.now() + 3 * DAY);
     const pad = (n: number) => String(n).padStart(2, '0');
-    await tid('token-expiry').fill(`${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}`);
+    await tid('token-expiry').fill(
+      `${soon.getFullYear()}-${pad(soon.getMonth() + 1)}-${pad(soon.getDate())}`,
+    );
     await tid('token-create').click();
     await tid('token-row').filter({ hasText: 'short lived' }).waitFor();
     await tid('token-warning-banner').waitFor();
-    const banner = await tid('token-warning-banner').innerText();
+    const banner = await tid('token-warning-banner').textContent();
     expect(banner).toContain('short lived');
     expect(banner).toMatch(/Expires in [34] d/);
-    expect(await tid('token-row').filter({ hasText: 'short lived' }).innerText()).toMatch(/Expires in [34] d/);
+    expect(await tid('token-row').filter({ hasText: 'short lived' }).textContent()).toMatch(
+      /Expires in [34] d/,
+    );
     await tid('token-new-key').locator('button', { hasText: 'Done' }).click();
     await user.shot('portal-tokens-warnings');
 
@@ -153,7 +161,7 @@ describe('portal keys, docs and account in a real browser', () => {
       .poll(
         async () => {
           await page.reload();
-          return renamed.locator('[data-testid="token-last-used"]').innerText();
+          return renamed.locator('[data-testid="token-last-used"]').textContent();
         },
         { timeout: 10_000 },
       )
@@ -163,7 +171,7 @@ describe('portal keys, docs and account in a real browser', () => {
     await renamed.locator('[data-testid="token-reset"]').click();
     await tid('token-new-key').filter({ hasText: 'after reset' }).waitFor();
     const resetAt = Date.now();
-    const fresh = (await tid('token-new-key-value').innerText()).trim();
+    const fresh = (await tid('token-new-key-value').textContent())?.trim() ?? '';
     expect(fresh).toMatch(/^sk-/);
     expect(fresh).not.toBe(key);
     await waitForStatus(stack.relayUrl, key, 401, 1_000);
@@ -178,13 +186,13 @@ describe('portal keys, docs and account in a real browser', () => {
       .locator('option', { hasText: 'renamed key' })
       .getAttribute('value');
     await tid('docs-key').selectOption(renamedId!);
-    expect(await tid('docs-base-url-value').innerText()).toBe(`${stack.relayUrl}/v1`);
+    expect(await tid('docs-base-url-value').textContent()).toBe(`${stack.relayUrl}/v1`);
     await tid('docs-model-row').filter({ hasText: 'gpt-4o-mini' }).waitFor();
-    const modelRow = await tid('docs-model-row').filter({ hasText: 'gpt-4o-mini' }).innerText();
+    const modelRow = await tid('docs-model-row').filter({ hasText: 'gpt-4o-mini' }).textContent();
     expect(modelRow).toContain('$0.30');
     expect(modelRow).toContain('$1.20');
-    expect(await tid('docs-models').innerText()).not.toContain('portal fake upstream');
-    const shown = await tid('docs-example-curl-code').innerText();
+    expect(await tid('docs-models').textContent()).not.toContain('portal fake upstream');
+    const shown = await tid('docs-example-curl-code').textContent();
     expect(shown).toContain(`${stack.relayUrl}/v1/chat/completions`);
     expect(shown).not.toContain(fresh);
 

@@ -1,6 +1,8 @@
-import { A } from '@solidjs/router';
-import { createSignal, For, type JSX, Show } from 'solid-js';
-import { type MessageKey, t } from '~/i18n/index.ts';
+import { A, useLocation } from '@solidjs/router';
+import { createEffect, createSignal, For, type JSX, on, onMount, Show } from 'solid-js';
+import { LocaleSwitcher } from '~/components/LocaleSwitcher.tsx';
+import { takeUnsavedLocale } from '~/i18n/client.ts';
+import { getLocale, type Locale, type MessageKey, t } from '~/i18n/index.ts';
 import { useHydrated } from '~/lib/hydrated.ts';
 import type { Viewer } from '~/lib/session.ts';
 import { trpc } from '~/lib/trpc.ts';
@@ -12,7 +14,12 @@ export interface NavItem {
   end?: boolean;
 }
 
-/** The signed-in frame: brand, section nav, who is signed in, sign-out. */
+const saveLocale = (locale: Locale) => trpc.account.setLocale.mutate({ locale });
+
+/**
+ * The signed-in frame: brand, section nav, language, who is signed in, sign-out. Under 760 px the
+ * section nav folds into a menu button.
+ */
 export function AppShell(props: {
   viewer: Viewer;
   nav: NavItem[];
@@ -21,6 +28,14 @@ export function AppShell(props: {
 }) {
   const [signingOut, setSigningOut] = createSignal(false);
   const hydrated = useHydrated();
+  const [menuOpen, setMenuOpen] = createSignal(false);
+  const location = useLocation();
+  createEffect(on(() => location.pathname, () => setMenuOpen(false), { defer: true }));
+  onMount(() => {
+    // a language picked on the sign-in page is saved to the account once signed in
+    const unsaved = takeUnsavedLocale();
+    if (unsaved && unsaved === getLocale()) void saveLocale(unsaved).catch(() => undefined);
+  });
   async function signOut() {
     setSigningOut(true);
     try {
@@ -32,18 +47,30 @@ export function AppShell(props: {
   }
   return (
     <div class="shell">
-      <header class="topbar">
+      <header class="topbar" classList={{ 'menu-open': menuOpen() }}>
         <div class="topbar-inner">
           <A href="/" class="brand">
             <span class="brand-mark" aria-hidden="true">
-              T
+              {t('app.name').charAt(0)}
             </span>
             <span>{t('app.name')}</span>
             <Show when={props.area === 'admin'}>
               <span class="brand-area">{t('nav.adminBadge')}</span>
             </Show>
           </A>
-          <nav class="mainnav">
+          <button
+            type="button"
+            class="nav-toggle btn btn-ghost btn-sm"
+            aria-expanded={menuOpen()}
+            aria-controls="mainnav"
+            aria-label={t('nav.menu')}
+            data-testid="nav-toggle"
+            onClick={() => setMenuOpen(!menuOpen())}
+          >
+            <span class="nav-toggle-bars" aria-hidden="true" />
+            <span class="nav-toggle-label">{t('nav.menu')}</span>
+          </button>
+          <nav class="mainnav" id="mainnav" aria-label={t('nav.sections')}>
             <For each={props.nav}>
               {(item) => (
                 <A href={item.href} activeClass="active" end={item.end}>
@@ -53,6 +80,7 @@ export function AppShell(props: {
             </For>
           </nav>
           <div class="topbar-user">
+            <LocaleSwitcher save={saveLocale} />
             <Show when={props.viewer.role === 'admin'}>
               <Show
                 when={props.area === 'admin'}

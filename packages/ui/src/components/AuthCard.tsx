@@ -12,7 +12,7 @@ export function AuthCard(props: {
     <main class="auth-page">
       <div class="auth-brand">
         <span class="brand-mark" aria-hidden="true">
-          T
+          {t('app.name').charAt(0)}
         </span>
         <div>
           <div class="auth-brand-name">{t('app.name')}</div>

@@ -109,7 +109,7 @@ export function ChannelForm(props: {
         <input
           type="url"
           data-testid="channel-base-url"
-          placeholder="https://api.openai.com/v1"
+          placeholder={t('channels.field.baseUrlPlaceholder')}
           value={baseUrl()}
           onInput={(e) => setBaseUrl(e.currentTarget.value)}
         />
@@ -120,7 +120,7 @@ export function ChannelForm(props: {
           rows="3"
           class="mono"
           data-testid="channel-keys"
-          placeholder="sk-…"
+          placeholder={t('channels.field.keysPlaceholder')}
           value={keys()}
           onInput={(e) => setKeys(e.currentTarget.value)}
         />
@@ -133,7 +133,7 @@ export function ChannelForm(props: {
         <input
           type="text"
           data-testid="channel-models"
-          placeholder="gpt-4o, gpt-4o-mini, claude-*"
+          placeholder={t('channels.field.modelsPlaceholder')}
           value={models()}
           onInput={(e) => setModels(e.currentTarget.value)}
         />
@@ -144,7 +144,7 @@ export function ChannelForm(props: {
           rows="3"
           class="mono"
           data-testid="channel-mapping"
-          placeholder="gpt-4=gpt-4o"
+          placeholder={t('channels.field.mappingPlaceholder')}
           value={mapping()}
           onInput={(e) => setMapping(e.currentTarget.value)}
         />

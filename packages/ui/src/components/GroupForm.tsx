@@ -63,7 +63,7 @@ export function GroupForm(props: {
         <input
           type="text"
           data-testid="group-name"
-          placeholder="vip"
+          placeholder={t('groups.field.namePlaceholder')}
           value={name()}
           disabled={Boolean(init)}
           onInput={(e) => setName(e.currentTarget.value)}

@@ -187,7 +187,7 @@ export function PriceForm(props: {
         <input
           type="text"
           data-testid="price-model"
-          placeholder="gpt-4o-mini, claude-*"
+          placeholder={t('prices.field.modelPlaceholder')}
           value={model()}
           disabled={Boolean(init)}
           onInput={(e) => setModel(e.currentTarget.value)}

@@ -1,5 +1,6 @@
 import { For, type JSX, onCleanup, onMount, Show } from 'solid-js';
 import { type MessageKey, t } from '~/i18n/index.ts';
+import { formatNumber } from '~/lib/format.ts';
 import { kindLabel, statusClass } from '~/lib/request-logs.ts';
 import './request-logs.css';
 
@@ -80,7 +81,7 @@ export function LogPager(props: {
   onNext: () => void;
 }) {
   const total = () =>
-    props.capped ? t('logs.totalCapped', { n: props.total.toLocaleString() }) : props.total.toLocaleString();
+    props.capped ? t('logs.totalCapped', { n: formatNumber(props.total) }) : formatNumber(props.total);
   return (
     <div class="pager">
       <span class="muted small" data-testid="logs-page-info">

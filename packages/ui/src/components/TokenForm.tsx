@@ -117,7 +117,8 @@ export function TokenForm(props: {
     if (expiry() !== dateInputValue(tok.expiresAt)) patch.expiresAt = v.expiresAt;
     if (v.unlimitedQuota !== tok.unlimitedQuota) patch.unlimitedQuota = v.unlimitedQuota;
     // an untouched amount keeps the exact stored units (the text may have been rounded for display)
-    if (!v.unlimitedQuota && (tok.unlimitedQuota || quota() !== initialQuota)) patch.remainQuota = v.remainQuota;
+    if (!v.unlimitedQuota && (tok.unlimitedQuota || quota() !== initialQuota))
+      patch.remainQuota = v.remainQuota;
     if (v.group !== tok.groupName) patch.group = v.group;
     if (!sameList(v.models as string[] | null, tok.models)) patch.models = v.models;
     if (!sameList(v.allowedIps as string[] | null, tok.allowedIps)) patch.allowedIps = v.allowedIps;
@@ -246,7 +247,12 @@ export function TokenForm(props: {
         </button>
         <Show when={props.onCancel}>
           {(cancel) => (
-            <button type="button" class="btn btn-ghost" data-testid={`${prefix}-cancel`} onClick={() => cancel()()}>
+            <button
+              type="button"
+              class="btn btn-ghost"
+              data-testid={`${prefix}-cancel`}
+              onClick={() => cancel()()}
+            >
               {t('common.cancel')}
             </button>
           )}

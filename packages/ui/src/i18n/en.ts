@@ -703,7 +703,7 @@ export const en = {
   'tokens.field.ipsHint': 'IPs or CIDR ranges, separated by commas or new lines. Leave empty to allow any.',
   'tokens.validation.quotaRequired': 'Enter a spending limit, or tick “Unlimited quota”.',
   'tokens.validation.rpm': 'Requests per minute must be a whole number of 1 or more.',
-  'tokens.warn.banner': '{n} of your keys need attention',
+  'tokens.warn.banner': 'Keys that need attention ({n})',
   'tokens.warn.expired': 'Expired',
   'tokens.warn.expiring': 'Expires in {n} d',
   'tokens.warn.exhausted': 'Quota used up',
@@ -781,7 +781,7 @@ export const en = {
   'docs.error.content_blocked': 'The prompt contains content this service does not allow. Change the prompt.',
   'docs.error.rate_limited': 'Too many requests. Wait the seconds in the Retry-After header, then retry; slow down or ask for a higher limit.',
   'docs.error.no_available_channel': 'No upstream can serve this model right now. Retry in a little while or use another model.',
-  'docs.error.upstream_error': 'The upstream provider failed. Retry; you are not charged for failed requests.',
+  'docs.error.upstream_error': 'The upstream provider failed to answer. Retry in a moment.',
   'docs.error.upstream_timeout': 'The upstream provider took too long. Retry, or stream the response to get tokens sooner.',
   'docs.error.upstream_bad_request': 'The upstream provider rejected the request. The message says why; fix the request.',
   'docs.error.not_found': 'Unknown endpoint. Check the path: the base URL ends in /v1, e.g. /v1/chat/completions.',
@@ -804,6 +804,8 @@ export const en = {
   'account.reminder.balance': 'Your balance: {balance}.',
   'account.reminder.threshold': 'Remind me below ({currency})',
   'account.reminderSaved': 'Reminder saved.',
+  'account.reminder.hint':
+    'We e-mail you once when your balance falls below this amount. Leave empty for the site default; 0 turns the reminder off.',
   'account.password.title': 'Change password',
   'account.password.current': 'Current password',
   'account.password.next': 'New password',
@@ -909,6 +911,20 @@ export const en = {
   'userDetail.usage.cost': 'Cost',
   'userDetail.usage.latency': 'Latency',
   'userDetail.usage.status': 'Status',
+
+  // language switcher, phone menu, placeholders (i18n)
+  'locale.label': 'Language',
+  'locale.name.en': 'EN',
+  'locale.name.zh-CN': '中文',
+  'nav.menu': 'Menu',
+  'nav.sections': 'Sections',
+  'channels.field.baseUrlPlaceholder': 'https://api.openai.com/v1',
+  'channels.field.keysPlaceholder': 'sk-…',
+  'channels.field.modelsPlaceholder': 'gpt-4o, gpt-4o-mini, claude-*',
+  'channels.field.mappingPlaceholder': 'gpt-4=gpt-4o',
+  'groups.field.namePlaceholder': 'vip',
+  'prices.field.modelPlaceholder': 'gpt-4o-mini, claude-*',
+  'topup.return.missingId': 'This link has no top-up number. Open your top-up history to see the payment.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -13,6 +13,7 @@ import {
   PointElement,
   Tooltip,
 } from 'chart.js';
+import { intlLocale } from '~/i18n/index.ts';
 
 /*
  * Chart.js with only the parts the dashboards draw (tree-shaken). Imported dynamically from
@@ -38,6 +39,8 @@ Chart.defaults.font.size = 12;
 Chart.defaults.color = '#667085';
 Chart.defaults.borderColor = '#eef0f4';
 Chart.defaults.maintainAspectRatio = false;
+// numbers in tooltips and on axes in the page's language
+Chart.defaults.locale = intlLocale();
 if (window.matchMedia('(prefers-reduced-motion: reduce)').matches) Chart.defaults.animation = false;
 Chart.defaults.plugins.legend.labels.boxWidth = 10;
 Chart.defaults.plugins.legend.labels.boxHeight = 10;

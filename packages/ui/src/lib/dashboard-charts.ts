@@ -1,6 +1,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { t } from '~/i18n/index.ts';
 import { formatCompact, formatDay, OTHER_COLOR, PALETTE } from './dashboard.ts';
+import { formatNumber } from './format.ts';
 import { type DisplayCurrency, formatMoney } from './money.ts';
 
 /*
@@ -184,7 +185,7 @@ export function sliceColor(index: number, other: boolean): string {
 /** A doughnut of named slices (legend on the right). */
 export function doughnutChart(
   slices: { label: string; value: number; color: string }[],
-  format: (v: number) => string = (v) => v.toLocaleString(),
+  format: (v: number) => string = formatNumber,
 ): ChartConfiguration {
   const config: ChartConfiguration<'doughnut'> = {
     type: 'doughnut',

@@ -1,4 +1,5 @@
 import { t } from '~/i18n/index.ts';
+import { dateFormat, numberFormat } from './format.ts';
 
 /** The preset lengths of the range picker, in days. */
 export const RANGE_PRESETS = [7, 30, 90] as const;
@@ -64,34 +65,34 @@ export function rangeInput(choice: RangeChoice): RangeInput {
 
 /** A `YYYY-MM-DD` day bucket as a short label ("Jan 9"), independent of the viewer's time zone. */
 export function formatDay(day: string, opts: { year?: boolean } = {}): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, {
+  return dateFormat({
     month: 'short',
     day: 'numeric',
     ...(opts.year ? { year: 'numeric' as const } : {}),
     timeZone: 'UTC',
-  });
+  }).format(new Date(`${day}T00:00:00Z`));
 }
 
 /** A fraction as a percentage ("3.2 %"), or "—" when there is nothing to divide. */
 export function formatPercent(fraction: number | null | undefined, digits = 1): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return t('common.none');
-  return fraction.toLocaleString(undefined, {
+  return numberFormat({
     style: 'percent',
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
-  });
+  }).format(fraction);
 }
 
 /** Milliseconds as "840 ms" or "1.25 s". */
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return t('common.none');
-  if (ms < 1000) return `${Math.round(ms).toLocaleString()} ms`;
-  return `${(ms / 1000).toLocaleString(undefined, { maximumFractionDigits: 2 })} s`;
+  if (ms < 1000) return `${numberFormat().format(Math.round(ms))} ms`;
+  return `${numberFormat({ maximumFractionDigits: 2 }).format(ms / 1000)} s`;
 }
 
 /** Large counts in short form ("12.3K", "4.5M") for cards and axes. */
 export function formatCompact(n: number): string {
-  return n.toLocaleString(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+  return numberFormat({ notation: 'compact', maximumFractionDigits: 1 }).format(n);
 }
 
 /** Series colours: the accent first, then well-separated hues; the last is for "other". */

@@ -11,13 +11,7 @@ export interface ExampleInput {
   model: string;
 }
 
-export type ExampleId =
-  | 'curl'
-  | 'curl-stream'
-  | 'python'
-  | 'python-stream'
-  | 'node'
-  | 'node-stream';
+export type ExampleId = 'curl' | 'curl-stream' | 'python' | 'python-stream' | 'node' | 'node-stream';
 
 export type ExampleLanguage = 'curl' | 'python' | 'node';
 
@@ -32,15 +26,13 @@ function shellQuote(s: string): string {
 const lit = (s: string) => JSON.stringify(s);
 
 function curl(input: ExampleInput, stream: boolean): string {
-  const body = JSON.stringify(
-    {
-      model: input.model,
-      ...(stream ? { stream: true } : {}),
-      messages: [{ role: 'user', content: PROMPT }],
-    },
-    null,
-    2,
-  );
+  const body = [
+    '{',
+    `  "model": ${lit(input.model)},`,
+    ...(stream ? ['  "stream": true,'] : []),
+    `  "messages": [{"role": "user", "content": ${lit(PROMPT)}}]`,
+    '}',
+  ].join('\n');
   return [
     `curl${stream ? ' -N' : ''} ${shellQuote(`${input.baseUrl}/chat/completions`)} \\`,
     `  -H ${shellQuote(`Authorization: Bearer ${input.apiKey}`)} \\`,

@@ -1,3 +1,5 @@
+import { intlLocale } from '~/i18n/index.ts';
+
 /** How quota units become money: settings `quota_per_unit` (units per currency unit) and `display_currency`. */
 export interface DisplayCurrency {
   quotaPerUnit: number;
@@ -10,12 +12,13 @@ function formatter(
   currency: string,
   style: 'plain2' | 'plain4' | 'plain6' | 'compact' | 'small',
 ): Intl.NumberFormat {
-  const key = `${currency}|${style}`;
+  const locale = intlLocale();
+  const key = `${locale}|${currency}|${style}`;
   let f = formatters.get(key);
   if (!f) {
     const base = { style: 'currency' as const, currency };
     f = new Intl.NumberFormat(
-      undefined,
+      locale,
       style === 'compact'
         ? { ...base, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 }
         : style === 'small'

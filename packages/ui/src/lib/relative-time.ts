@@ -1,4 +1,4 @@
-import { t } from '~/i18n/index.ts';
+import { intlLocale, t } from '~/i18n/index.ts';
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86_400_000],
@@ -14,7 +14,7 @@ export function formatRelative(ms: number | null | undefined, now: number, empty
   const diff = ms - now;
   const abs = Math.abs(diff);
   if (abs < 60_000) return t('time.justNow');
-  const fmt = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const fmt = new Intl.RelativeTimeFormat(intlLocale(), { numeric: 'auto' });
   for (const [unit, size] of UNITS) {
     if (abs >= size) return fmt.format(Math.round(diff / size), unit);
   }

@@ -1,6 +1,7 @@
 import { formatUnitsAsMoney, type MoneyDisplay } from '@tollgate/shared/quota-display.ts';
 import { createSignal } from 'solid-js';
 import type { MessageKey } from '~/i18n/index.ts';
+import { dateFormat, numberFormat } from './format.ts';
 import type { RouterInputs, RouterOutputs } from './types.ts';
 
 export type AdminLogPage = RouterOutputs['logs']['search'];
@@ -83,16 +84,16 @@ export function kindLabel(kind: string): MessageKey {
 
 /** Time of a row to the second, in the viewer's time zone. */
 export function formatLogTime(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, {
+  return dateFormat({
     year: 'numeric',
     month: 'short',
     day: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-  });
+  }).format(ms);
 }
 
 export function formatMs(ms: number | null | undefined): string {
-  return typeof ms === 'number' ? `${ms.toLocaleString()} ms` : '—';
+  return typeof ms === 'number' ? `${numberFormat().format(ms)} ms` : '—';
 }

@@ -4,20 +4,19 @@
  * language.
  */
 export function describeUserAgent(ua: string): string | undefined {
-  const browser =
-    /Edg\//.test(ua)
-      ? 'Edge'
-      : /OPR\//.test(ua)
-        ? 'Opera'
-        : /Firefox\//.test(ua)
-          ? 'Firefox'
-          : /(Chrome|Chromium|HeadlessChrome)\//.test(ua)
-            ? 'Chrome'
-            : /Safari\//.test(ua)
-              ? 'Safari'
-              : /curl\//.test(ua)
-                ? 'curl'
-                : undefined;
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /OPR\//.test(ua)
+      ? 'Opera'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /(Chrome|Chromium|HeadlessChrome)\//.test(ua)
+          ? 'Chrome'
+          : /Safari\//.test(ua)
+            ? 'Safari'
+            : /curl\//.test(ua)
+              ? 'curl'
+              : undefined;
   const system = /iPhone|iPad/.test(ua)
     ? 'iOS'
     : /Android/.test(ua)

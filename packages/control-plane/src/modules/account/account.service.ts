@@ -1,6 +1,6 @@
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
-import { type Locale, LOCALES, type UpdateProfileInput, updateProfileSchema } from './account.schemas.ts';
+import { LOCALES, type Locale, type UpdateProfileInput, updateProfileSchema } from './account.schemas.ts';
 
 type Deps = Pick<ControlPlaneDeps, 'db' | 'now'>;
 

@@ -9,5 +9,7 @@ export const docsRouter = router({
   /** Models the caller's keys of a group can call, with their prices (default: the caller's group). */
   models: userProcedure
     .input(docsModelsSchema)
-    .query(({ ctx, input }) => docsModels(ctx.deps, { id: ctx.user.id, groupName: ctx.user.groupName }, input.group)),
+    .query(({ ctx, input }) =>
+      docsModels(ctx.deps, { id: ctx.user.id, groupName: ctx.user.groupName }, input.group),
+    ),
 });

@@ -1,9 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession } from '../auth/sessions.ts';
-import { createChannel, setChannelStatus } from '../channels/channels.service.ts';
-import { createGroup } from '../groups/groups.service.ts';
-import { setPrice } from '../prices/prices.service.ts';
-import { setSettings } from '../settings/settings.service.ts';
 import {
   anonCaller,
   contextFor,
@@ -15,6 +10,11 @@ import {
 } from '../../testing/harness.ts';
 import { outcomeOf } from '../../testing/role-matrix.ts';
 import { createCaller } from '../../trpc/app-router.ts';
+import { createSession } from '../auth/sessions.ts';
+import { createChannel, setChannelStatus } from '../channels/channels.service.ts';
+import { createGroup } from '../groups/groups.service.ts';
+import { setPrice } from '../prices/prices.service.ts';
+import { setSettings } from '../settings/settings.service.ts';
 import { relayEndpoint } from './docs.service.ts';
 
 describe('relayEndpoint', () => {
@@ -85,9 +85,16 @@ describe.each(DB_KINDS)('docs procedures on %s', (kind) => {
     const u = await userInGroup();
     await createGroup(deps, { name: u.group, multiplier: '1.5' });
     const m = rid(3);
-    await channel([u.group, 'other'], [`chat-${m}`, `embed-${m}`], { modelMapping: { [`alias-${m}`]: `chat-${m}` } });
+    await channel([u.group, 'other'], [`chat-${m}`, `embed-${m}`], {
+      modelMapping: { [`alias-${m}`]: `chat-${m}` },
+    });
     await channel(['other'], [`hidden-${m}`]);
-    await setPrice(deps, { model: `chat-${m}`, inputPrice: 1_000_000, outputPrice: 3_000_000, cachedInputPrice: 500_000 });
+    await setPrice(deps, {
+      model: `chat-${m}`,
+      inputPrice: 1_000_000,
+      outputPrice: 3_000_000,
+      cachedInputPrice: 500_000,
+    });
     await setPrice(deps, { model: `alias-${m}`, inputPrice: 0, outputPrice: 0, perCallPrice: 20_000 });
     await setPrice(deps, { model: `hidden-${m}`, inputPrice: 1, outputPrice: 1 });
     // embed-… has no price and free models are not allowed: the relay would refuse it, so it is not listed

@@ -80,7 +80,8 @@ export async function docsModels(
       price: p
         ? {
             input: scaled(Number(p.inputPrice), multiplierPpm),
-            cachedInput: p.cachedInputPrice === null ? null : scaled(Number(p.cachedInputPrice), multiplierPpm),
+            cachedInput:
+              p.cachedInputPrice === null ? null : scaled(Number(p.cachedInputPrice), multiplierPpm),
             output: scaled(Number(p.outputPrice), multiplierPpm),
             perCall: p.perCallPrice === null ? null : scaled(Number(p.perCallPrice), multiplierPpm),
           }

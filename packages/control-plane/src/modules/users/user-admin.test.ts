@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../tokens/tokens.service.ts';
 import {
   createTestDeps,
   createUserWithSession,
@@ -9,6 +8,7 @@ import {
   trackConfig,
 } from '../../testing/harness.ts';
 import { outcomeOf } from '../../testing/role-matrix.ts';
+import { createToken } from '../tokens/tokens.service.ts';
 
 /** The admin's user detail page: a user's keys (masks only), their ledger, "disable all keys". */
 describe.each(DB_KINDS)('users.keys / users.ledger / users.disableAllKeys on %s', (kind) => {

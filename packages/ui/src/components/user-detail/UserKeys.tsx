@@ -27,7 +27,7 @@ export function UserKeys(props: { userId: number; money: MoneySettings; flash: F
   }
 
   return (
-    <section class="card" data-testid="user-keys-card">
+    <section class="card user-detail-wide" data-testid="user-keys-card">
       <div class="card-head-row">
         <h2>{t('userDetail.keys.title')}</h2>
         <button

@@ -20,7 +20,7 @@ export function UserUsage(props: {
     trpc.logs.search.query({ user: String(props.userId), kind: 'usage', limit: RECENT }),
   );
   return (
-    <section class="card" data-testid="user-usage-card">
+    <section class="card user-detail-wide" data-testid="user-usage-card">
       <div class="card-head-row">
         <h2>{t('userDetail.usage.title')}</h2>
         <span class="muted small" data-testid="user-usage-totals">

@@ -10,6 +10,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
 import { type MessageKey, t } from '~/i18n/index.ts';
+import { formatLogTime } from '~/lib/request-logs.ts';
 import { createLoader } from '~/lib/loader.ts';
 import { errorMessage, trpc } from '~/lib/trpc.ts';
 import type { AlertRuleRow, NotifierRow } from '~/lib/types.ts';
@@ -48,7 +49,7 @@ const notifierFields: Record<NotifierType, [string, FieldKind][]> = {
 
 const defaultsOf = (kind: RuleKind) => ruleParamSchemas[kind].parse({}) as Record<string, number>;
 const kindLabel = (k: string) => t(`alerts.kind.${k}` as MessageKey);
-const when = (ms: number | null) => (ms === null ? '—' : new Date(ms).toLocaleString());
+const when = (ms: number | null) => (ms === null ? t('common.none') : formatLogTime(ms));
 
 function RuleEditor(props: {
   initial?: AlertRuleRow;

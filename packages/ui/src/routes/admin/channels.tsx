@@ -4,9 +4,15 @@ import { PageHeader } from '~/components/AppShell.tsx';
 import { type ChannelCreateInput, ChannelForm, type ChannelFormValues } from '~/components/ChannelForm.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
 import { type MessageKey, t } from '~/i18n/index.ts';
+import { formatDateTime, formatTime, numberFormat } from '~/lib/format.ts';
 import { createLoader } from '~/lib/loader.ts';
+import { formatMs } from '~/lib/request-logs.ts';
 import { errorMessage, trpc } from '~/lib/trpc.ts';
 import type { ChannelRow } from '~/lib/types.ts';
+
+/** An upstream balance in cents as a plain amount in the page's language ("1,234.50"). */
+const formatCentsPlain = (cents: number) =>
+  numberFormat({ minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(cents / 100);
 
 const statusClass: Record<ChannelRow['status'], string> = {
   enabled: 'badge badge-ok',
@@ -263,21 +269,21 @@ export default function ChannelsPage() {
                               fallback={<span class="muted">{t('health.never')}</span>}
                             >
                               {(time) => (
-                                <span title={new Date(time()).toLocaleString()}>
-                                  {new Date(time()).toLocaleTimeString()}
+                                <span title={formatDateTime(time())}>
+                                  {formatTime(time())}
                                   <Show when={row.responseTimeMs !== null}>
                                     {' · '}
-                                    <span data-testid="channel-latency">{row.responseTimeMs} ms</span>
+                                    <span data-testid="channel-latency">{formatMs(row.responseTimeMs)}</span>
                                   </Show>
                                 </span>
                               )}
                             </Show>
                             <Show when={row.balance !== null}>
                               <div class="muted">
-                                {t('health.balance')}: {((row.balance ?? 0) / 100).toFixed(2)}
+                                {t('health.balance')}: {formatCentsPlain(row.balance ?? 0)}
                                 <Show when={row.balanceThreshold !== null}>
                                   {' '}
-                                  / {((row.balanceThreshold ?? 0) / 100).toFixed(2)}
+                                  / {formatCentsPlain(row.balanceThreshold ?? 0)}
                                 </Show>
                               </div>
                             </Show>

@@ -231,9 +231,7 @@ export default function AccountPage() {
                       value={threshold()}
                       onInput={(e) => setThreshold(e.currentTarget.value)}
                     />
-                    <span class="hint">
-                      {t('topup.reminderHint', { default: formatMoney(b().threshold, money()) })}
-                    </span>
+                    <span class="hint">{t('account.reminder.hint')}</span>
                   </label>
                   <div class="form-actions">
                     <button

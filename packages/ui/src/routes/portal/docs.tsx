@@ -43,7 +43,9 @@ function allowedFor(models: DocsModel[], key: TokenRow | undefined): DocsModel[]
   if (!patterns) return models;
   return models.filter((m) =>
     m.wildcard
-      ? patterns.some((p) => p.startsWith(m.model.slice(0, -1)) || (isWildcard(p) && m.model.startsWith(p.slice(0, -1))))
+      ? patterns.some(
+          (p) => p.startsWith(m.model.slice(0, -1)) || (isWildcard(p) && m.model.startsWith(p.slice(0, -1))),
+        )
       : matchesAny(patterns, m.model),
   );
 }
@@ -312,9 +314,7 @@ export default function DocsPage() {
             currency: money().currency,
           })}
         </p>
-        <Show when={models.error()}>
-          {(msg) => <div class="alert alert-error">{msg()}</div>}
-        </Show>
+        <Show when={models.error()}>{(msg) => <div class="alert alert-error">{msg()}</div>}</Show>
         <Show when={models.data()} fallback={<p class="muted">{t('common.loading')}</p>}>
           <Show
             when={callable().length > 0}
@@ -325,7 +325,7 @@ export default function DocsPage() {
             }
           >
             <div class="table-wrap">
-              <table class="table">
+              <table class="table docs-models-table">
                 <thead>
                   <tr>
                     <th>{t('docs.models.col.model')}</th>
@@ -351,7 +351,10 @@ export default function DocsPage() {
                           when={m.price}
                           fallback={
                             <td class="num" colSpan={4}>
-                              <Show when={m.free} fallback={<span class="muted">{t('docs.models.perModel')}</span>}>
+                              <Show
+                                when={m.free}
+                                fallback={<span class="muted">{t('docs.models.perModel')}</span>}
+                              >
                                 <span class="badge badge-ok">{t('docs.models.free')}</span>
                               </Show>
                             </td>
@@ -391,7 +394,7 @@ export default function DocsPage() {
         <p class="muted small">{t('docs.errors.intro')}</p>
         <pre class="code-block-body inline-sample">{`{ "error": { "message": "…", "type": "…", "param": null, "code": "invalid_api_key" } }`}</pre>
         <div class="table-wrap">
-          <table class="table">
+          <table class="table docs-errors-table">
             <thead>
               <tr>
                 <th>{t('docs.errors.col.status')}</th>
@@ -404,7 +407,9 @@ export default function DocsPage() {
                 {(e) => (
                   <tr data-testid="docs-error-row" data-code={e.code}>
                     <td class="nowrap">
-                      <span class={e.status >= 500 ? 'badge badge-warn' : 'badge badge-plain'}>{e.status}</span>
+                      <span class={e.status >= 500 ? 'badge badge-warn' : 'badge badge-plain'}>
+                        {e.status}
+                      </span>
                     </td>
                     <td class="nowrap">
                       <code>{e.code}</code>

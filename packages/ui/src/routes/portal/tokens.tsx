@@ -340,6 +340,25 @@ export default function TokensPage() {
                               >
                                 {revealed()[row.id] ?? row.keyMask}
                               </code>
+                              <div class="key-actions">
+                                <button
+                                  type="button"
+                                  class="btn btn-secondary btn-sm"
+                                  data-testid="token-copy"
+                                  onClick={() => copy(row)}
+                                >
+                                  {copiedId() === row.id ? t('common.copied') : t('common.copy')}
+                                </button>
+                                <button
+                                  type="button"
+                                  class="btn btn-ghost btn-sm"
+                                  data-testid="token-reveal"
+                                  disabled={busyId() === row.id}
+                                  onClick={() => toggleReveal(row)}
+                                >
+                                  {revealed()[row.id] ? t('tokens.hide') : t('tokens.reveal')}
+                                </button>
+                              </div>
                             </td>
                             <td class="nowrap">
                               <Show
@@ -381,28 +400,15 @@ export default function TokensPage() {
                               </div>
                             </td>
                             <td class="nowrap">{formatDate(row.expiresAt, 'never')}</td>
-                            <td class="nowrap" data-testid="token-last-used" title={formatDateTime(row.lastUsedAt)}>
+                            <td
+                              class="nowrap"
+                              data-testid="token-last-used"
+                              title={formatDateTime(row.lastUsedAt)}
+                            >
                               {formatRelative(row.lastUsedAt, now(), t('tokens.neverUsed'))}
                             </td>
                             <td class="col-actions">
                               <div class="row-actions">
-                                <button
-                                  type="button"
-                                  class="btn btn-secondary btn-sm"
-                                  data-testid="token-copy"
-                                  onClick={() => copy(row)}
-                                >
-                                  {copiedId() === row.id ? t('common.copied') : t('common.copy')}
-                                </button>
-                                <button
-                                  type="button"
-                                  class="btn btn-ghost btn-sm"
-                                  data-testid="token-reveal"
-                                  disabled={busyId() === row.id}
-                                  onClick={() => toggleReveal(row)}
-                                >
-                                  {revealed()[row.id] ? t('tokens.hide') : t('tokens.reveal')}
-                                </button>
                                 <button
                                   type="button"
                                   class="btn btn-ghost btn-sm"
@@ -471,4 +477,3 @@ export default function TokensPage() {
     </>
   );
 }
-

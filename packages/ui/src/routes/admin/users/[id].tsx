@@ -39,55 +39,57 @@ export default function UserDetailPage() {
       <Title>
         {user.data()?.email ?? t('userDetail.title')} · {t('app.name')}
       </Title>
-      <A href="/admin/users" class="back-link" data-testid="user-back">
-        ← {t('userDetail.back')}
-      </A>
-      <PageHeader
-        title={user.data()?.email ?? t('userDetail.title')}
-        subtitle={
-          user.data()
-            ? t('userDetail.subtitle', { id: user.data()!.id, name: user.data()!.displayName })
-            : undefined
-        }
-      />
-      <FlashMessages flash={flash} />
-      <Show when={user.error()}>
-        {(msg) => (
-          <div class="alert alert-error" data-testid="error-message">
-            <span>{msg()}</span>
-          </div>
-        )}
-      </Show>
-      <Show
-        when={user.data() && site.data() ? user.data() : undefined}
-        fallback={
-          <Show when={!user.error()}>
-            <p class="muted">{t('common.loading')}</p>
-          </Show>
-        }
-      >
-        {(u) => (
-          <>
-            <div class="user-detail-grid">
-              <UserProfile user={u()} flash={flash} onSaved={user.reload} />
-              <UserBalance
-                userId={u().id}
-                balance={u().balance}
-                money={money()}
-                flash={flash}
-                onChanged={user.reload}
-              />
+      <div class="user-detail-page">
+        <A href="/admin/users" class="back-link" data-testid="user-back">
+          ← {t('userDetail.back')}
+        </A>
+        <PageHeader
+          title={user.data()?.email ?? t('userDetail.title')}
+          subtitle={
+            user.data()
+              ? t('userDetail.subtitle', { id: user.data()!.id, name: user.data()!.displayName })
+              : undefined
+          }
+        />
+        <FlashMessages flash={flash} />
+        <Show when={user.error()}>
+          {(msg) => (
+            <div class="alert alert-error" data-testid="error-message">
+              <span>{msg()}</span>
             </div>
-            <UserKeys userId={u().id} money={money()} flash={flash} />
-            <UserUsage
-              userId={u().id}
-              requestCount={u().requestCount}
-              usedQuota={u().usedQuota}
-              money={money()}
-            />
-          </>
-        )}
-      </Show>
+          )}
+        </Show>
+        <Show
+          when={user.data() && site.data() ? user.data() : undefined}
+          fallback={
+            <Show when={!user.error()}>
+              <p class="muted">{t('common.loading')}</p>
+            </Show>
+          }
+        >
+          {(u) => (
+            <>
+              <div class="user-detail-grid">
+                <UserProfile user={u()} flash={flash} onSaved={user.reload} />
+                <UserBalance
+                  userId={u().id}
+                  balance={u().balance}
+                  money={money()}
+                  flash={flash}
+                  onChanged={user.reload}
+                />
+                <UserKeys userId={u().id} money={money()} flash={flash} />
+                <UserUsage
+                  userId={u().id}
+                  requestCount={u().requestCount}
+                  usedQuota={u().usedQuota}
+                  money={money()}
+                />
+              </div>
+            </>
+          )}
+        </Show>
+      </div>
     </>
   );
 }

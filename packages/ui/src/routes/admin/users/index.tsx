@@ -3,6 +3,7 @@ import { A } from '@solidjs/router';
 import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { t } from '~/i18n/index.ts';
+import { money } from '~/lib/currency-input.ts';
 import { formatDate, formatNumber } from '~/lib/format.ts';
 import { useHydrated } from '~/lib/hydrated.ts';
 import { createLoader } from '~/lib/loader.ts';
@@ -18,6 +19,11 @@ export default function UsersPage() {
   const users = createLoader(() =>
     trpc.users.list.query({ search: applied() || undefined, page: page(), pageSize: PAGE_SIZE }),
   );
+  const site = createLoader(() => trpc.settings.get.query());
+  const units = (n: number) =>
+    site.data()
+      ? money(n, { quotaPerUnit: site.data()!.quota_per_unit, currency: site.data()!.display_currency })
+      : formatNumber(n);
   const pages = () => Math.max(1, Math.ceil((users.data()?.total ?? 0) / PAGE_SIZE));
 
   function go(p: number) {
@@ -120,8 +126,8 @@ export default function UsersPage() {
                               </span>
                             </td>
                             <td>{u.groupName}</td>
-                            <td class="num">{formatNumber(u.balance)}</td>
-                            <td class="num">{formatNumber(u.usedQuota)}</td>
+                            <td class="num">{units(u.balance)}</td>
+                            <td class="num">{units(u.usedQuota)}</td>
                             <td class="num">{formatNumber(u.requestCount)}</td>
                             <td class="nowrap">{formatDate(u.createdAt)}</td>
                           </tr>

@@ -27,7 +27,7 @@ export default function TopupReturnPage() {
 
   async function poll() {
     const id = Number(params.topup);
-    if (!Number.isSafeInteger(id) || id <= 0) return setError('missing top-up id');
+    if (!Number.isSafeInteger(id) || id <= 0) return setError(t('topup.return.missingId'));
     try {
       const s = await trpc.payments.topup.query({ id });
       setState(s);
