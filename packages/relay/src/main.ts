@@ -109,8 +109,9 @@ async function main(): Promise<void> {
     trustedProxies: cfg.trusted_proxies,
     reportEvent: (e) => events.report(e),
     traffic,
+    // every finished request is a row in the `logs` table already; the log line is for debugging
     onFinished: (r) =>
-      logger.info(
+      logger.debug(
         {
           requestId: r.requestId,
           tokenId: r.tokenId,

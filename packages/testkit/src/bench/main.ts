@@ -395,7 +395,7 @@ console.log(
 );
 console.log(
   `Relay: ${relative(root, relayEntry)} (source ${sourceRevision()}), embedded SQLite in a temp data dir, default config` +
-    `${args['relay-log-level'] ? ` except log_level=${args['relay-log-level']}` : ' (log_level info: one line per request, to a file)'}; ` +
+    `${args['relay-log-level'] ? ` except log_level=${args['relay-log-level']}` : ' (log_level info; per-request lines are debug level)'}; ` +
     `fake upstream: ${chunks} content chunks, no delay.`,
 );
 try {
