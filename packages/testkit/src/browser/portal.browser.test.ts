@@ -256,9 +256,6 @@ describe('portal keys, docs and account in a real browser', () => {
     await tid('account-display-name').fill('Portal Tester');
     await tid('account-profile-save').click();
     await tid('success-message').filter({ hasText: 'Profile saved' }).waitFor();
-    await tid('account-locale-zh-CN').check({ force: true });
-    await tid('account-locale-save').click();
-    await tid('success-message').filter({ hasText: 'Language preference saved' }).waitFor();
     await tid('account-threshold').fill('2.5');
     await tid('account-threshold-save').click();
     await tid('success-message').filter({ hasText: 'Reminder saved' }).waitFor();
@@ -273,9 +270,28 @@ describe('portal keys, docs and account in a real browser', () => {
     await page.reload();
     await tid('account-email').waitFor();
     await expect.poll(() => tid('account-display-name').inputValue()).toBe('Portal Tester');
-    await expect.poll(() => tid('account-locale-zh-CN').isChecked()).toBe(true);
     await expect.poll(() => tid('account-threshold').inputValue()).toBe('2.5');
     await user.shot('portal-account');
+
+    // another device signs in; signing it out from here ends its session
+    const laptop = siteClient(stack.siteUrl);
+    await laptop.auth.login.mutate({ email, password: 'portal-pass-123' });
+    await page.reload();
+    await expect.poll(() => tid('session-row').count()).toBe(2);
+    await tid('session-row')
+      .filter({ has: page.locator('[data-testid="session-revoke"]') })
+      .locator('[data-testid="session-revoke"]')
+      .click();
+    await expect.poll(() => tid('session-row').count()).toBe(1);
+    expect(await laptop.auth.me.query()).toBeNull();
+
+    // the language is saved to the account and the page comes back in it
+    await tid('account-locale-zh-CN').check({ force: true });
+    await tid('account-locale-save').click();
+    await page.locator('h1', { hasText: '账户' }).waitFor();
+    await expect.poll(() => tid('account-locale-zh-CN').isChecked()).toBe(true);
+    const me = (await admin.users.list.query({ search: email })).rows[0]!;
+    expect(me.displayName).toBe('Portal Tester');
     expect(user.problems).toEqual([]);
   });
 });

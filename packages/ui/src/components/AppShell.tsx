@@ -79,8 +79,8 @@ export function AppShell(props: {
               )}
             </For>
           </nav>
+          <LocaleSwitcher save={saveLocale} />
           <div class="topbar-user">
-            <LocaleSwitcher save={saveLocale} />
             <Show when={props.viewer.role === 'admin'}>
               <Show
                 when={props.area === 'admin'}
@@ -102,6 +102,7 @@ export function AppShell(props: {
               type="button"
               class="btn btn-ghost btn-sm"
               data-testid="nav-signout"
+              title={t('nav.signedInAs', { email: props.viewer.email })}
               disabled={signingOut() || !hydrated()}
               onClick={signOut}
             >

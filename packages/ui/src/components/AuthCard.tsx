@@ -1,7 +1,8 @@
 import type { JSX } from 'solid-js';
+import { LocaleSwitcher } from '~/components/LocaleSwitcher.tsx';
 import { t } from '~/i18n/index.ts';
 
-/** The centred card of the sign-in and registration pages. */
+/** The centred card of the sign-in and registration pages, with the language switcher in the corner. */
 export function AuthCard(props: {
   title: string;
   subtitle: string;
@@ -10,6 +11,7 @@ export function AuthCard(props: {
 }) {
   return (
     <main class="auth-page">
+      <LocaleSwitcher class="auth-locale" />
       <div class="auth-brand">
         <span class="brand-mark" aria-hidden="true">
           {t('app.name').charAt(0)}

@@ -735,9 +735,12 @@ export const en = {
   'docs.examples.install': 'Install the client',
   'docs.examples.plain': 'Chat completion',
   'docs.examples.stream': 'Streaming (tokens arrive as they are generated)',
-  'docs.examples.intro.curl': 'Paste into a terminal. -N turns off buffering so streamed tokens show at once.',
-  'docs.examples.intro.python': 'The official openai package (Python 3.8+). Only base_url and api_key differ from calling OpenAI.',
-  'docs.examples.intro.node': 'The official openai package (Node.js 18+). Only baseURL and apiKey differ from calling OpenAI.',
+  'docs.examples.intro.curl':
+    'Paste into a terminal. -N turns off buffering so streamed tokens show at once.',
+  'docs.examples.intro.python':
+    'The official openai package (Python 3.8+). Only base_url and api_key differ from calling OpenAI.',
+  'docs.examples.intro.node':
+    'The official openai package (Node.js 18+). Only baseURL and apiKey differ from calling OpenAI.',
   'docs.examples.run.curl': 'Run it in a shell (bash, zsh, Git Bash).',
   'docs.examples.run.python': 'Save as hello.py and run: python hello.py',
   'docs.examples.run.node': 'Save as hello.mjs and run: node hello.mjs',
@@ -745,7 +748,8 @@ export const en = {
   'docs.lang.python': 'Python',
   'docs.lang.node': 'Node.js',
   'docs.models.title': 'Models you can call',
-  'docs.models.intro': 'Prices in {currency} for your key’s group “{group}”, per 1M tokens unless charged per call.',
+  'docs.models.intro':
+    'Prices in {currency} for your key’s group “{group}”, per 1M tokens unless charged per call.',
   'docs.models.empty': 'No model is available to this key yet. Ask the operator, or pick another key.',
   'docs.models.col.model': 'Model',
   'docs.models.col.input': 'Input / 1M',
@@ -767,24 +771,37 @@ export const en = {
   'docs.error.key_disabled': 'The key is disabled. Enable it on the API keys page.',
   'docs.error.key_expired': 'The key has expired. Edit it to set a later date, or create a new key.',
   'docs.error.user_disabled': 'Your account is disabled. Contact the operator.',
-  'docs.error.model_not_allowed': 'The key may not use this model. Edit the key’s allowed models, or use another key.',
-  'docs.error.group_not_allowed': 'The key’s group is no longer available to you. Edit the key and pick another group.',
+  'docs.error.model_not_allowed':
+    'The key may not use this model. Edit the key’s allowed models, or use another key.',
+  'docs.error.group_not_allowed':
+    'The key’s group is no longer available to you. Edit the key and pick another group.',
   'docs.error.ip_not_allowed': 'Your IP address is not in the key’s allowed list. Add it, or clear the list.',
-  'docs.error.insufficient_quota': 'The key has spent its limit. Raise it or make it unlimited on the API keys page.',
+  'docs.error.insufficient_quota':
+    'The key has spent its limit. Raise it or make it unlimited on the API keys page.',
   'docs.error.insufficient_balance': 'Your balance cannot cover this request. Top up, then retry.',
-  'docs.error.model_not_found': 'No such model for your key. Check the spelling against the model list above or GET /v1/models.',
-  'docs.error.model_price_not_set': 'This model has no price yet, so it cannot be used. Pick another model or ask the operator.',
+  'docs.error.model_not_found':
+    'No such model for your key. Check the spelling against the model list above or GET /v1/models.',
+  'docs.error.model_price_not_set':
+    'This model has no price yet, so it cannot be used. Pick another model or ask the operator.',
   'docs.error.invalid_request': 'The request is malformed. The message says which field; fix it and retry.',
-  'docs.error.invalid_json': 'The body is not valid JSON. Check quotes and commas (in a shell, mind the quoting).',
-  'docs.error.unsupported_media_type': 'Send the body as JSON with the header “Content-Type: application/json”.',
-  'docs.error.payload_too_large': 'The request body is too large. Send less input (shorter history or smaller files).',
+  'docs.error.invalid_json':
+    'The body is not valid JSON. Check quotes and commas (in a shell, mind the quoting).',
+  'docs.error.unsupported_media_type':
+    'Send the body as JSON with the header “Content-Type: application/json”.',
+  'docs.error.payload_too_large':
+    'The request body is too large. Send less input (shorter history or smaller files).',
   'docs.error.content_blocked': 'The prompt contains content this service does not allow. Change the prompt.',
-  'docs.error.rate_limited': 'Too many requests. Wait the seconds in the Retry-After header, then retry; slow down or ask for a higher limit.',
-  'docs.error.no_available_channel': 'No upstream can serve this model right now. Retry in a little while or use another model.',
+  'docs.error.rate_limited':
+    'Too many requests. Wait the seconds in the Retry-After header, then retry; slow down or ask for a higher limit.',
+  'docs.error.no_available_channel':
+    'No upstream can serve this model right now. Retry in a little while or use another model.',
   'docs.error.upstream_error': 'The upstream provider failed to answer. Retry in a moment.',
-  'docs.error.upstream_timeout': 'The upstream provider took too long. Retry, or stream the response to get tokens sooner.',
-  'docs.error.upstream_bad_request': 'The upstream provider rejected the request. The message says why; fix the request.',
-  'docs.error.not_found': 'Unknown endpoint. Check the path: the base URL ends in /v1, e.g. /v1/chat/completions.',
+  'docs.error.upstream_timeout':
+    'The upstream provider took too long. Retry, or stream the response to get tokens sooner.',
+  'docs.error.upstream_bad_request':
+    'The upstream provider rejected the request. The message says why; fix the request.',
+  'docs.error.not_found':
+    'Unknown endpoint. Check the path: the base URL ends in /v1, e.g. /v1/chat/completions.',
   'docs.error.not_ready': 'The gateway is starting up. Retry in a few seconds.',
   'docs.error.internal_error': 'Something broke on our side. Retry; if it persists, report the x-request-id.',
 
@@ -827,9 +844,11 @@ export const en = {
   'account.sessions.revoked': 'That device was signed out.',
   'nav.security': 'Security',
   'channels.clone': 'Clone',
-  'channels.cloned': 'Created "{name}" with the same keys and settings. It is disabled until you enable it; edit it below.',
+  'channels.cloned':
+    'Created "{name}" with the same keys and settings. It is disabled until you enable it; edit it below.',
   'login.codeInvalid': 'Enter the 6-digit code from your authenticator app.',
-  'login.totpPrompt': 'Two-factor sign-in is on for this account. Open your authenticator app and enter the code it shows.',
+  'login.totpPrompt':
+    'Two-factor sign-in is on for this account. Open your authenticator app and enter the code it shows.',
   'login.totpCode': 'Authentication code',
   'login.totpSubmit': 'Verify and sign in',
   'login.totpBack': 'Use another account',
@@ -863,7 +882,8 @@ export const en = {
   'userDetail.notFound': 'This user does not exist.',
   'userDetail.profile.title': 'Profile and access',
   'userDetail.profile.saved': 'Changes saved.',
-  'userDetail.profile.groupHint': 'The group sets the price multiplier, rate limits and which channels serve the user.',
+  'userDetail.profile.groupHint':
+    'The group sets the price multiplier, rate limits and which channels serve the user.',
   'userDetail.balance.title': 'Balance',
   'userDetail.balance.direction': 'Change',
   'userDetail.balance.credit': 'Add credit',
@@ -886,7 +906,8 @@ export const en = {
   'userDetail.ledger.system': 'system',
   'userDetail.keys.title': 'API keys',
   'userDetail.keys.disableAll': 'Disable all keys',
-  'userDetail.keys.confirmDisableAll': 'Disable all {n} enabled keys of this user? Requests with them stop within a second.',
+  'userDetail.keys.confirmDisableAll':
+    'Disable all {n} enabled keys of this user? Requests with them stop within a second.',
   'userDetail.keys.disabledAll': '{n} keys disabled.',
   'userDetail.keys.empty': 'This user has no API keys yet.',
   'userDetail.keys.col.name': 'Name',

@@ -9,6 +9,7 @@ import { type DisplayCurrency, unitsToCurrencyText } from '@tollgate/shared/curr
 import { createEffect, createSignal, For, on, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
+import { switchLocale } from '~/i18n/client.ts';
 import { t } from '~/i18n/index.ts';
 import { firstIssue, readAmount } from '~/lib/currency-input.ts';
 import { formatDate, formatDateTime } from '~/lib/format.ts';
@@ -79,13 +80,10 @@ export default function AccountPage() {
     });
   }
 
+  /** Saves the language to the account and the cookie, then reloads so the page renders in it. */
   function saveLocale(e: SubmitEvent) {
     e.preventDefault();
-    return act('locale', async () => {
-      await trpc.account.setLocale.mutate({ locale: locale() });
-      flash.showSuccess(t('account.languageSaved'));
-      await profile.reload();
-    });
+    return act('locale', () => switchLocale(locale(), (l) => trpc.account.setLocale.mutate({ locale: l })));
   }
 
   function saveThreshold(e: SubmitEvent) {
