@@ -49,6 +49,8 @@ export interface RelayDeps {
   limits?: RateLimits;
   /** request counters for the alert rules (SPEC §7); when set, every event and finished request passes through it */
   traffic?: TrafficCounter;
+  /** screen prompts against the sensitive-word list of the snapshot (SPEC §7); default true */
+  screenPrompts?: boolean;
 }
 
 /** The relay as a Hono app: everything it needs is passed in, so tests build it with fakes. */
@@ -78,7 +80,7 @@ export function createApp(deps: RelayDeps): Hono<RelayEnv> {
     onFinished: metrics ? alsoTo(metrics.finished, deps.onFinished) : deps.onFinished,
     observer: metrics,
     meter: deps.meter,
-    screen: createPromptScreen(),
+    screen: deps.screenPrompts === false ? undefined : createPromptScreen(),
     onSensitive: (hit: SensitiveHit) => {
       deps.logger.warn(
         {

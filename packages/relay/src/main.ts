@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     },
   });
   const events = createEventReporter({ db, redis, stream: names.eventsStream, logger });
-  const traffic = createTrafficCounter({ report: (e) => events.report(e) });
+  // alerts_enabled: false → no traffic counters and no prompt screen on the hot path
+  const traffic = cfg.alerts_enabled ? createTrafficCounter({ report: (e) => events.report(e) }) : undefined;
   const limits = createRateLimits({
     redis,
     globalRps: cfg.global_api_rate_limit,
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
     trustedProxies: cfg.trusted_proxies,
     reportEvent: (e) => events.report(e),
     traffic,
+    screenPrompts: cfg.alerts_enabled,
     // every finished request is a row in the `logs` table already; the log line is for debugging
     onFinished: (r) =>
       logger.debug(
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
     await sync.stop();
     // everything settled so far reaches SQL before exit
     await balances.close();
-    traffic.close();
+    traffic?.close();
     await events.close();
     subscriber?.disconnect();
     redis?.disconnect();

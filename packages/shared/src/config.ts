@@ -85,6 +85,11 @@ export const configSchema = z
         auto_disable_failures: 5,
         auto_disable_window_seconds: 60,
       }),
+    /**
+     * Alerting on the relay (SPEC §7): traffic counters aggregated for the alert rules and prompts screened
+     * against the sensitive-word list. false → neither (the rules over traffic and sensitive words see nothing).
+     */
+    alerts_enabled: bool.default(true),
     auto_price_updates: bool.default(false),
     user_invoice_month: bool.default(false),
     /**

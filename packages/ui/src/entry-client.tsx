@@ -3,6 +3,5 @@ import { mount, StartClient } from '@solidjs/start/client';
 import { loadLocale } from '~/i18n/client.ts';
 
 // hydrate in the language the server rendered (its <html lang>), so no text changes on the way
-void loadLocale(document.documentElement.lang).then(() => {
-  mount(() => <StartClient />, document.getElementById('app')!);
-});
+loadLocale(document.documentElement.lang);
+mount(() => <StartClient />, document.getElementById('app')!);

@@ -8,7 +8,10 @@
  *      (a) the upstream directly, (b) the baseline, (c) the relay — req/s, p50/p99, c/b;
  *   2. added latency: an open loop at a fixed rate against (b) and (c) — p50/p99 of the whole answer
  *      and of the time to the first body byte, relay minus baseline;
- *   3. the relay's RSS before and after.
+ *   3. billing mode: a second relay with batch_update_enabled;
+ *   4. alerts on vs off: two more relays, both with a sensitive-word list, one with alerts_enabled=false
+ *      (no traffic counters, no prompt screen), measured on-off-off-on in half-length slices;
+ *   5. the relay's RSS before and after.
  * `--soak <seconds>` instead runs only a streaming soak at `--rate` and prints the relay's RSS every 10 s.
  * Everything is stopped and the temp dirs removed at the end, on an error, and on Ctrl+C.
  */
@@ -121,13 +124,17 @@ async function startBaseline(upstream: BenchProcess): Promise<BenchProcess> {
 
 async function startRelay(
   upstream: BenchProcess,
-  o: { batch?: boolean; tag?: string } = {},
+  o: { batch?: boolean; alerts?: boolean; sensitiveWords?: string[]; tag?: string } = {},
 ): Promise<{ relay: BenchProcess; key: string; log: string }> {
   const tag = o.tag ?? '';
   const dataDir = join(work, `data${tag}`);
   const runDir = join(work, `run${tag}`);
   mkdirSync(runDir);
-  const { key } = await seedEmbedded({ dataDir, upstreamUrl: upstream.url });
+  const { key } = await seedEmbedded({
+    dataDir,
+    upstreamUrl: upstream.url,
+    sensitiveWords: o.sensitiveWords,
+  });
   const port = await freePort();
   const nodeFlags: string[] = [];
   if (args['cpu-prof']) {
@@ -147,6 +154,7 @@ async function startRelay(
       TOLLGATE_RELAY_PORT: String(port),
       TOLLGATE_HOST: '127.0.0.1',
       TOLLGATE_BATCH_UPDATE_ENABLED: String(o.batch === true),
+      TOLLGATE_ALERTS_ENABLED: String(o.alerts !== false),
       ...(args['relay-log-level'] ? { TOLLGATE_LOG_LEVEL: args['relay-log-level'] } : {}),
     },
     // an empty directory: no config.yaml from the workspace is picked up
@@ -191,6 +199,12 @@ function sourceRevision(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** `n` words such as an operator might list; the bench prompts contain none of them */
+function sensitiveWordList(n: number): string[] {
+  const stems = ['forbidden', 'blocked', 'secret', 'banned', 'illegal', 'restricted', 'exploit', 'weapon'];
+  return Array.from({ length: n }, (_, i) => `${stems[i % stems.length]}-term-${i}`);
 }
 
 const reasons = (s: LatencyStats) =>
@@ -323,6 +337,55 @@ async function runBench(): Promise<void> {
   await batch.relay.stop();
   console.log(`\n## Billing mode: default vs batch_update_enabled (${connections} connections)`);
   console.log(table(['request', 'default req/s', 'batch req/s', 'batch p99 ms'], modeRows));
+
+  // alerts: the same relay with alerts_enabled true/false; both screen-ready (a word list no prompt matches)
+  const words = sensitiveWordList(200);
+  const on = await startRelay(upstream, { sensitiveWords: words, tag: '-alerts-on' });
+  const off = await startRelay(upstream, { sensitiveWords: words, alerts: false, tag: '-alerts-off' });
+  const alertRows: string[][] = [];
+  // A-B-B-A in half-length slices: the two get the same total time, and a drift in the machine's load
+  // (other processes on these shared cores) weighs on both alike
+  const slice = Math.max(1, Math.round(seconds / 2));
+  for (const { name, w } of workloads(key)) {
+    const sides = [
+      { label: 'alerts on', r: on, got: [] as ThroughputResult[] },
+      { label: 'alerts off', r: off, got: [] as ThroughputResult[] },
+    ];
+    const wr = (r: typeof on) => ({ ...w, headers: { ...w.headers, authorization: `Bearer ${r.key}` } });
+    for (const side of sides) {
+      await probe(side.r.relay.url, wr(side.r), `${side.label} relay (${name})`);
+      if (warmup) await throughput(side.r.relay.url, wr(side.r), { connections, seconds: warmup });
+    }
+    for (const side of [sides[0]!, sides[1]!, sides[1]!, sides[0]!]) {
+      const got = await throughput(side.r.relay.url, wr(side.r), { connections, seconds: slice });
+      process.stderr.write(`  ${name} → relay, ${side.label}: ${num(got.rps)} req/s\n`);
+      side.got.push(got);
+    }
+    const [a, b] = sides.map(({ got }) => ({
+      rps: got.reduce((n, g) => n + g.rps, 0) / got.length,
+      p99: Math.max(...got.map((g) => g.p99)),
+      failed: got.reduce((n, g) => n + g.failed, 0),
+    }));
+    const pct = ((a!.rps - b!.rps) / b!.rps) * 100;
+    alertRows.push([
+      name,
+      num(a!.rps),
+      num(b!.rps),
+      `${signed(pct)} %`,
+      num(a!.p99),
+      num(b!.p99),
+      num(a!.failed + b!.failed),
+    ]);
+  }
+  await on.relay.stop();
+  await off.relay.stop();
+  console.log(
+    `\n## Alerts on vs off: alerts_enabled true/false, ${words.length} sensitive words (none matching), ` +
+      `${connections} connections, on-off-off-on in ${slice} s slices`,
+  );
+  console.log(
+    table(['request', 'on req/s', 'off req/s', 'on vs off', 'on p99 ms', 'off p99 ms', 'failed'], alertRows),
+  );
 
   const after = relay.rss();
   console.log(

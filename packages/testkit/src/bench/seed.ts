@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeControlPlaneDeps, createControlPlaneDeps } from '@tollgate/control-plane';
 import { createChannel } from '@tollgate/control-plane/modules/channels/channels.service.ts';
 import { setPrice } from '@tollgate/control-plane/modules/prices/prices.service.ts';
+import { setSettings } from '@tollgate/control-plane/modules/settings/settings.service.ts';
 import { createToken } from '@tollgate/control-plane/modules/tokens/tokens.service.ts';
 import { adjustBalance, createUser } from '@tollgate/control-plane/modules/users/users.service.ts';
 import { loadConfig } from '@tollgate/shared/config.ts';
@@ -15,6 +16,8 @@ export interface SeedOptions {
   upstreamUrl: string;
   models?: string[];
   upstreamKey?: string;
+  /** a sensitive-word list (action `log`) the relay screens every prompt against while alerts are on */
+  sensitiveWords?: string[];
 }
 
 /**
@@ -42,6 +45,8 @@ export async function seedEmbedded(o: SeedOptions): Promise<{ key: string; chann
       keys: [o.upstreamKey ?? 'sk-fake-upstream-key'],
       models,
     });
+    if (o.sensitiveWords?.length)
+      await setSettings(deps, { sensitive_words: o.sensitiveWords, sensitive_words_action: 'log' });
     return { key, channelId: channel.id };
   } finally {
     await closeControlPlaneDeps(deps);

@@ -30,7 +30,13 @@ export function AppShell(props: {
   const hydrated = useHydrated();
   const [menuOpen, setMenuOpen] = createSignal(false);
   const location = useLocation();
-  createEffect(on(() => location.pathname, () => setMenuOpen(false), { defer: true }));
+  createEffect(
+    on(
+      () => location.pathname,
+      () => setMenuOpen(false),
+      { defer: true },
+    ),
+  );
   onMount(() => {
     // a language picked on the sign-in page is saved to the account once signed in
     const unsaved = takeUnsavedLocale();

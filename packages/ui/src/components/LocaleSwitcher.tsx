@@ -13,9 +13,8 @@ export function LocaleSwitcher(props: { save?: (locale: Locale) => Promise<unkno
   const [busy, setBusy] = createSignal(false);
   const active = getLocale();
   return (
-    <div
+    <fieldset
       class={`locale-switch ${props.class ?? ''}`}
-      role="group"
       aria-label={t('locale.label')}
       data-testid="locale-switch"
     >
@@ -38,6 +37,6 @@ export function LocaleSwitcher(props: { save?: (locale: Locale) => Promise<unkno
           </button>
         )}
       </For>
-    </div>
+    </fieldset>
   );
 }

@@ -1,10 +1,9 @@
 import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE } from '@tollgate/control-plane/modules/account/locale.ts';
-import { type Locale, registerCatalog, setLocale } from './index.ts';
+import { type Locale, setLocale } from './index.ts';
 
-/** Browser only: makes `locale` the page's language, fetching its catalog first (before hydration). */
-export async function loadLocale(wanted: string): Promise<Locale> {
+/** Browser only: makes `wanted` (the server's `<html lang>`) the page's language before hydration. */
+export function loadLocale(wanted: string): Locale {
   const locale = isLocale(wanted) ? wanted : DEFAULT_LOCALE;
-  if (locale === 'zh-CN') registerCatalog('zh-CN', (await import('./zh-CN.ts')).zhCN);
   setLocale(locale);
   return locale;
 }
@@ -15,6 +14,7 @@ const UNSAVED_KEY = 'tg_locale_unsaved';
 /** Remembers the language in this browser (a year) — the server renders pages in it. */
 export function rememberLocale(locale: Locale): void {
   const secure = window.location.protocol === 'https:' ? '; Secure' : '';
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser we support
   document.cookie = `${LOCALE_COOKIE}=${locale}; Path=/; Max-Age=${365 * 86_400}; SameSite=Lax${secure}`;
 }
 
@@ -22,7 +22,10 @@ export function rememberLocale(locale: Locale): void {
  * Switches the site's language: remembers it in the cookie, saves it to the account when signed in
  * (`save`), and reloads so the server renders the page in it.
  */
-export async function switchLocale(locale: Locale, save?: (locale: Locale) => Promise<unknown>): Promise<void> {
+export async function switchLocale(
+  locale: Locale,
+  save?: (locale: Locale) => Promise<unknown>,
+): Promise<void> {
   rememberLocale(locale);
   try {
     if (save) await save(locale);

@@ -17,10 +17,19 @@ describe('message catalogs', () => {
   it('zh-CN has exactly the keys of en, none empty', () => {
     const enKeys = Object.keys(en).sort();
     const zhKeys = Object.keys(zhCN).sort();
-    expect(zhKeys.filter((k) => !(k in en)), 'keys in zh-CN that en does not have').toEqual([]);
-    expect(enKeys.filter((k) => !(k in zhCN)), 'keys of en missing from zh-CN').toEqual([]);
+    expect(
+      zhKeys.filter((k) => !(k in en)),
+      'keys in zh-CN that en does not have',
+    ).toEqual([]);
+    expect(
+      enKeys.filter((k) => !(k in zhCN)),
+      'keys of en missing from zh-CN',
+    ).toEqual([]);
     const empty = Object.entries(zhCN).filter(([, v]) => typeof v !== 'string' || v.trim() === '');
-    expect(empty.map(([k]) => k), 'empty translations').toEqual([]);
+    expect(
+      empty.map(([k]) => k),
+      'empty translations',
+    ).toEqual([]);
     expect(
       Object.entries(en)
         .filter(([, v]) => v.trim() === '')
@@ -33,7 +42,9 @@ describe('message catalogs', () => {
     const mismatched = (Object.keys(en) as MessageKey[])
       .filter((k) => k in zhCN)
       .filter((k) => placeholders(en[k]).join(',') !== placeholders(zhCN[k]).join(','))
-      .map((k) => `${k}: en {${placeholders(en[k]).join('}{')}} vs zh-CN {${placeholders(zhCN[k]).join('}{')}}`);
+      .map(
+        (k) => `${k}: en {${placeholders(en[k]).join('}{')}} vs zh-CN {${placeholders(zhCN[k]).join('}{')}}`,
+      );
     expect(mismatched).toEqual([]);
   });
 
@@ -64,6 +75,10 @@ const UNTRANSLATED = new Set<string>([
   'channels.field.mappingPlaceholder',
   'groups.field.namePlaceholder',
   'prices.field.modelPlaceholder',
+  'alerts.notifier.webhook',
+  'alerts.notifier.telegram',
+  'alerts.notifier.slack',
+  'alerts.field.url',
 ]);
 
 // ---------------------------------------------------------------------------------------------------
@@ -126,8 +141,11 @@ export function findHardCodedStrings(source: string): Offender[] {
   }
 
   // messages handed straight to the user
-  for (const m of code.matchAll(/\b(confirm|alert|showError|showSuccess|setError|setNotice)\(\s*(['"`])([^'"`]*)\2/g)) {
-    if (/\p{L}/u.test(m[3]!)) offenders.push({ line: lineOf(m.index), text: `${m[1]}(${m[2]}${m[3]}${m[2]})` });
+  for (const m of code.matchAll(
+    /\b(confirm|alert|showError|showSuccess|setError|setNotice)\(\s*(['"`])([^'"`]*)\2/g,
+  )) {
+    if (/\p{L}/u.test(m[3]!))
+      offenders.push({ line: lineOf(m.index), text: `${m[1]}(${m[2]}${m[3]}${m[2]})` });
   }
   return offenders.sort((a, b) => a.line - b.line);
 }
@@ -180,8 +198,9 @@ describe('no hard-coded UI strings', () => {
         }
       }
     }
-    expect(report, `hard-coded UI strings (move them to i18n/en.ts and zh-CN.ts):\n${report.join('\n')}`).toEqual(
-      [],
-    );
+    expect(
+      report,
+      `hard-coded UI strings (move them to i18n/en.ts and zh-CN.ts):\n${report.join('\n')}`,
+    ).toEqual([]);
   });
 });

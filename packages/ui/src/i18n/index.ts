@@ -7,26 +7,21 @@ import {
 } from '@tollgate/control-plane/modules/account/locale.ts';
 import { getRequestEvent, isServer } from 'solid-js/web';
 import { en, type MessageKey, type Messages } from './en.ts';
+import { zhCN } from './zh-CN.ts';
 
 export type { Locale, MessageKey, Messages };
 
 /*
- * The site's languages. English is always loaded; other catalogs are registered before anything
- * renders: on the server by entry-server.tsx (all of them), in the browser by entry-client.tsx (only
- * the page's language, fetched as its own chunk before hydration).
+ * The site's languages. Both catalogs are in the bundle (zh-CN is ~14 KB gzipped): loading it lazily
+ * would hold hydration back on Chinese pages, and text typed before hydration is lost.
  *
  * On the server every request has its own language (event.locals.locale, set by entry-server.tsx from
  * the tg_locale cookie, the account's choice or Accept-Language), so concurrent renders never share
  * it; in the browser there is one language per page load and switching reloads the page.
  */
 
-const catalogs: Partial<Record<Locale, Messages>> = { en };
+const catalogs: Record<Locale, Messages> = { en, 'zh-CN': zhCN };
 let clientLocale: Locale = DEFAULT_LOCALE;
-
-/** Makes a language's messages available to `t()`. */
-export function registerCatalog(locale: Locale, messages: Messages): void {
-  catalogs[locale] = messages;
-}
 
 /** The language being rendered: this request's on the server, the page's in the browser. */
 export function getLocale(): Locale {
@@ -54,7 +49,7 @@ export function intlLocale(): string {
 
 /** The message for `key`, with `{name}` placeholders filled from `params`. */
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
-  const text = catalogs[getLocale()]?.[key] ?? en[key] ?? key;
+  const text = catalogs[getLocale()][key] ?? en[key] ?? key;
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }

@@ -29,18 +29,22 @@ export function numberFormat(options: Intl.NumberFormatOptions = {}): Intl.Numbe
   return f;
 }
 
-/** A date (epoch ms) as a short local date, or "Never"/"—". */
+/** A date (epoch ms) as a short local date, or "Never" (an expiry that never comes) / "—". */
 export function formatDate(ms: number | null | undefined, empty: 'never' | 'none' = 'none'): string {
   if (ms === null || ms === undefined || ms === 0)
-    return empty === 'never' ? t('common.never') : t('common.none');
+    return empty === 'never' ? t('common.neverExpires') : t('common.none');
   return dateFormat({ year: 'numeric', month: 'short', day: 'numeric' }).format(ms);
 }
 
 export function formatDateTime(ms: number | null | undefined): string {
   if (!ms) return t('common.none');
-  return dateFormat({ year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(
-    ms,
-  );
+  return dateFormat({
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(ms);
 }
 
 /** A time of day to the second ("14:03:09"). */

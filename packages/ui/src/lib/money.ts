@@ -16,7 +16,8 @@ function formatter(
   const key = `${locale}|${currency}|${style}`;
   let f = formatters.get(key);
   if (!f) {
-    const base = { style: 'currency' as const, currency };
+    // "$" / "¥" in every language (zh-CN would say "US$", en "CN¥"), like the exact formatters elsewhere
+    const base = { style: 'currency' as const, currency, currencyDisplay: 'narrowSymbol' as const };
     f = new Intl.NumberFormat(
       locale,
       style === 'compact'

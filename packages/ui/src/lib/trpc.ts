@@ -1,6 +1,7 @@
 import type { AppRouter } from '@tollgate/control-plane';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { t } from '~/i18n/index.ts';
+import { localizeServerMessage } from './server-errors.ts';
 
 /** The browser's tRPC client; every request carries the CSRF marker header and the session cookie. */
 export const trpc = createTRPCClient<AppRouter>({
@@ -29,7 +30,7 @@ export function errorMessage(err: unknown): string {
       if (zod.formErrors?.[0]) return zod.formErrors[0];
     }
     if (!data && /fetch|network/i.test(err.message)) return t('common.networkError');
-    return err.message || t('common.unknownError');
+    return err.message ? localizeServerMessage(err.message) : t('common.unknownError');
   }
   if (err instanceof Error && err.message) return err.message;
   return t('common.unknownError');

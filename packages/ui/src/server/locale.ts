@@ -8,12 +8,7 @@ import {
   readLocaleCookie,
 } from '@tollgate/control-plane/modules/account/locale.ts';
 import { readCookie, SESSION_COOKIE, sessionUser } from '@tollgate/control-plane/modules/auth/sessions.ts';
-import { registerCatalog } from '~/i18n/index.ts';
-import { zhCN } from '~/i18n/zh-CN.ts';
 import { getDeps } from './deps.ts';
-
-// the server renders every language
-registerCatalog('zh-CN', zhCN);
 
 /**
  * Decides the language of a page render before it starts (SSR output is never English by mistake):
@@ -40,7 +35,11 @@ export async function resolvePageLocale(event: PageEvent): Promise<Locale> {
       event.response.headers.append('Set-Cookie', localeCookie(saved, secure));
     }
   }
-  const locale = pickLocale({ cookie, user: saved, acceptLanguage: event.request.headers.get('accept-language') });
+  const locale = pickLocale({
+    cookie,
+    user: saved,
+    acceptLanguage: event.request.headers.get('accept-language'),
+  });
   (event.locals as { locale?: Locale }).locale = locale;
   return locale;
 }

@@ -10,12 +10,10 @@ export const accountRouter = router({
     .input(updateProfileSchema)
     .mutation(({ ctx, input }) => updateProfile(ctx.deps, ctx.user.id, input)),
   /** The language the site speaks to the caller (`en` or `zh-CN`). */
-  setLocale: userProcedure
-    .input(setLocaleSchema)
-    .mutation(async ({ ctx, input }) => {
-      const profile = await setLocale(ctx.deps, ctx.user.id, input.locale);
-      // the site renders in the cookie's language: remember it in this browser too
-      ctx.resHeaders.append('Set-Cookie', localeCookie(input.locale, ctx.secure));
-      return profile;
-    }),
+  setLocale: userProcedure.input(setLocaleSchema).mutation(async ({ ctx, input }) => {
+    const profile = await setLocale(ctx.deps, ctx.user.id, input.locale);
+    // the site renders in the cookie's language: remember it in this browser too
+    ctx.resHeaders.append('Set-Cookie', localeCookie(input.locale, ctx.secure));
+    return profile;
+  }),
 });

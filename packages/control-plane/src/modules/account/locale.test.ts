@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDeps, createUserWithSession, type TestDeps } from '../../testing/harness.ts';
 import { localeCookie, localeFromAcceptLanguage, pickLocale, readLocaleCookie } from './locale.ts';
 
 describe('site language', () => {
@@ -27,5 +28,22 @@ describe('site language', () => {
     expect(readLocaleCookie(undefined)).toBeUndefined();
     expect(localeCookie('zh-CN', false)).toBe('tg_locale=zh-CN; Path=/; SameSite=Lax; Max-Age=31536000');
     expect(localeCookie('en', true)).toMatch(/; Secure$/);
+  });
+});
+
+describe('account.setLocale', () => {
+  let deps: TestDeps;
+  beforeAll(async () => {
+    deps = await createTestDeps({ kind: 'sqlite' });
+  }, 60_000);
+  afterAll(async () => {
+    await deps?.cleanup();
+  });
+
+  it('saves the language and remembers it in the browser (tg_locale cookie)', async () => {
+    const u = await createUserWithSession(deps, 'user');
+    const profile = await u.caller.account.setLocale({ locale: 'zh-CN' });
+    expect(profile.locale).toBe('zh-CN');
+    expect(u.ctx.resHeaders.get('set-cookie')).toBe(localeCookie('zh-CN', false));
   });
 });

@@ -1,4 +1,4 @@
-import { type Locale, LOCALES } from './account.schemas.ts';
+import { LOCALES, type Locale } from './account.schemas.ts';
 
 /*
  * Which language the site speaks to a visitor. Browser-safe (no Node imports): the site reads the

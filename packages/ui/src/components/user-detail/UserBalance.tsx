@@ -4,6 +4,7 @@ import { t } from '~/i18n/index.ts';
 import { type AmountField, type MoneySettings, money, readAmount, unitsLabel } from '~/lib/currency-input.ts';
 import { formatDateTime } from '~/lib/format.ts';
 import { useHydrated } from '~/lib/hydrated.ts';
+import { ledgerKindLabel } from '~/lib/labels.ts';
 import { createLoader } from '~/lib/loader.ts';
 import { errorMessage, trpc } from '~/lib/trpc.ts';
 import '~/components/config-pages.css';
@@ -141,7 +142,7 @@ export function UserBalance(props: {
                         <tr data-testid="ledger-row">
                           <td class="nowrap">{formatDateTime(row.createdAt)}</td>
                           <td>
-                            <span class="badge badge-plain">{row.kind}</span>
+                            <span class="badge badge-plain">{ledgerKindLabel(row.kind)}</span>
                           </td>
                           <td
                             class="num nowrap"

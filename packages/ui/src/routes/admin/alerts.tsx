@@ -10,8 +10,9 @@ import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
 import { type MessageKey, t } from '~/i18n/index.ts';
-import { formatLogTime } from '~/lib/request-logs.ts';
+import { alertParamLabel, notifierFieldLabel, notifierTypeLabel } from '~/lib/labels.ts';
 import { createLoader } from '~/lib/loader.ts';
+import { formatLogTime } from '~/lib/request-logs.ts';
 import { errorMessage, trpc } from '~/lib/trpc.ts';
 import type { AlertRuleRow, NotifierRow } from '~/lib/types.ts';
 
@@ -115,7 +116,7 @@ function RuleEditor(props: {
         <For each={Object.keys(params())}>
           {(key) => (
             <label class="field">
-              <span>{key}</span>
+              <span>{alertParamLabel(key)}</span>
               <input
                 type="number"
                 data-testid={`rule-param-${key}`}
@@ -206,7 +207,7 @@ function NotifierEditor(props: {
               setValues({});
             }}
           >
-            <For each={notifierTypes}>{(k) => <option value={k}>{k}</option>}</For>
+            <For each={notifierTypes}>{(k) => <option value={k}>{notifierTypeLabel(k)}</option>}</For>
           </select>
         </label>
         <label class="field">
@@ -227,11 +228,11 @@ function NotifierEditor(props: {
                   checked={values()[key] === true}
                   onChange={(e) => setValues({ ...values(), [key]: e.currentTarget.checked })}
                 />
-                <span>{key}</span>
+                <span>{notifierFieldLabel(key)}</span>
               </label>
             ) : (
               <label class="field">
-                <span>{key}</span>
+                <span>{notifierFieldLabel(key)}</span>
                 <input
                   type={kind === 'secret' ? 'password' : kind === 'number' ? 'number' : 'text'}
                   autocomplete="off"
@@ -261,6 +262,7 @@ export default function AlertsPage() {
   const [busy, setBusy] = createSignal(false);
   const [editing, setEditing] = createSignal<AlertRuleRow>();
   const [ruleRev, setRuleRev] = createSignal(0);
+  const [notifierRev, setNotifierRev] = createSignal(0);
 
   async function act(fn: () => Promise<unknown>, ok?: string) {
     setBusy(true);
@@ -327,7 +329,7 @@ export default function AlertsPage() {
                           <td>{kindLabel(r.kind)}</td>
                           <td class="small">
                             {Object.entries(r.params)
-                              .map(([k, v]) => `${k}=${v}`)
+                              .map(([k, v]) => `${alertParamLabel(k)} = ${v}`)
                               .join(', ') || '—'}
                           </td>
                           <td class="num">{r.cooldownSeconds}</td>
@@ -449,12 +451,12 @@ export default function AlertsPage() {
                       {(n) => (
                         <tr data-testid="notifier-row">
                           <td class="cell-strong">{n.name}</td>
-                          <td>{n.type}</td>
+                          <td>{notifierTypeLabel(n.type)}</td>
                           <td class="small">
                             <For each={Object.entries(n.config)}>
                               {([k, v]) => (
                                 <div>
-                                  {k}:{' '}
+                                  {notifierFieldLabel(k)}:{' '}
                                   <code class="key-mask">{Array.isArray(v) ? v.join(', ') : String(v)}</code>
                                 </div>
                               )}
@@ -497,12 +499,23 @@ export default function AlertsPage() {
           )}
         </Show>
         <h3>{t('alerts.channel.new')}</h3>
-        <NotifierEditor
-          busy={busy()}
-          onSave={(v) =>
-            void act(() => trpc.alerts.createChannel.mutate(v), t('alerts.channel.created', { name: v.name }))
-          }
-        />
+        {/* a fresh (empty) form after each channel added: typed secrets do not linger in the inputs */}
+        <Show when={notifierRev() + 1} keyed>
+          {(_rev) => (
+            <NotifierEditor
+              busy={busy()}
+              onSave={(v) =>
+                void act(
+                  async () => {
+                    await trpc.alerts.createChannel.mutate(v);
+                    setNotifierRev(notifierRev() + 1);
+                  },
+                  t('alerts.channel.created', { name: v.name }),
+                )
+              }
+            />
+          )}
+        </Show>
       </section>
 
       <section class="card" data-testid="alert-history">
