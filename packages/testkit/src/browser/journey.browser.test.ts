@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { Browser } from 'playwright-core';
@@ -310,19 +310,16 @@ describe('the whole journey in a real browser', () => {
     }
     await shot(user, 'portal-usage');
 
-    // ── the CSV export: the link's URL fetched with the browser's own session cookie ──────────
-    // (Clicking the link does not download today: the client router takes the same-origin <a> and
-    // renders its 404 page, because the link has neither `download` nor `rel="external"`. Once it
-    // has, this can become `Promise.all([page.waitForEvent('download'), tid('usage-export').click()])`.)
+    // ── the CSV export: a click on the link downloads the file (it must not navigate) ─────────
     const exportHref = await user.tid('usage-export').getAttribute('href');
     expect(exportHref).toBe('/api/export/my-logs.csv');
-    const exported = await user.page.request.get(`${stack.siteUrl}${exportHref}`);
-    expect(exported.status()).toBe(200);
-    expect(exported.headers()['content-type']).toContain('text/csv');
-    expect(exported.headers()['content-disposition']).toMatch(
-      /attachment; filename="?tollgate-usage-.*\.csv/,
-    );
-    const csvText = await exported.text();
+    const [download] = await Promise.all([
+      user.page.waitForEvent('download'),
+      user.tid('usage-export').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^tollgate-usage-.*\.csv$/);
+    expect(new URL(user.page.url()).pathname).toBe('/portal/usage');
+    const csvText = await readFile((await download.path())!, 'utf8');
     await writeFile(join(artifactsDir, '..', 'journey-usage.csv'), csvText);
     const csv = parseCsv(csvText);
     const usage = csv.filter((r) => r.kind === 'usage');

@@ -824,7 +824,7 @@ export const zhCN: Messages = {
   'account.sessions.signOut': '退出登录',
   'account.sessions.revoked': '该设备已退出登录。',
   'nav.security': '安全',
-  'channels.clone': '复制',
+  'channels.clone': '克隆',
   'channels.cloned': '已创建“{name}”，密钥和设置与原渠道相同。它处于禁用状态，启用前可在下方编辑。',
   'login.codeInvalid': '请输入身份验证器应用中的 6 位验证码。',
   'login.totpPrompt': '此账户已开启两步验证。请打开身份验证器应用，输入其中显示的验证码。',

@@ -128,6 +128,8 @@ export default function CodesPage() {
               <a
                 class="btn btn-secondary btn-sm"
                 href={`/api/export/codes.csv?batch=${encodeURIComponent(g().batch)}`}
+                rel="external"
+                download=""
               >
                 {t('codes.csv')}
               </a>
@@ -168,6 +170,8 @@ export default function CodesPage() {
                         <a
                           class="btn btn-ghost btn-sm"
                           href={`/api/export/codes.csv?batch=${encodeURIComponent(b.batch)}`}
+                          rel="external"
+                          download=""
                         >
                           {t('codes.csv')}
                         </a>

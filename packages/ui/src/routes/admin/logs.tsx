@@ -164,6 +164,8 @@ export default function AdminLogsPage() {
             class="btn btn-secondary"
             data-testid="logs-export"
             href={exportHref('/api/export/logs.csv', applied())}
+            rel="external"
+            download=""
           >
             {t('logs.export')}
           </a>

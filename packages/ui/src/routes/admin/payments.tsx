@@ -483,6 +483,8 @@ function UserStatement(props: { display: { quotaPerUnit: number; currency: strin
             <a
               class="btn btn-ghost btn-sm"
               href={`/api/export/statement.csv?month=${d().month}&userId=${d().userId}`}
+              rel="external"
+              download=""
             >
               {t('statements.csv')}
             </a>

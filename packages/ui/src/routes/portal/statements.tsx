@@ -43,6 +43,8 @@ export default function StatementsPage() {
               class="btn btn-secondary btn-sm"
               data-testid="statement-csv"
               href={`/api/export/statement.csv?month=${month()}`}
+              rel="external"
+              download=""
             >
               {t('statements.csv')}
             </a>

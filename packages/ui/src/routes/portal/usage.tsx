@@ -129,6 +129,8 @@ export default function UsagePage() {
             class="btn btn-secondary"
             data-testid="usage-export"
             href={exportHref('/api/export/my-logs.csv', applied())}
+            rel="external"
+            download=""
           >
             {t('logs.export')}
           </a>
