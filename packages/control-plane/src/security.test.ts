@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, SESSION_COOKIE, SESSION_TTL_MS, sessionUser } from './modules/auth/sessions.ts';
 import { createRule } from './modules/alerts/alerts.service.ts';
 import { createNotifier } from './modules/alerts/notifications.service.ts';
+import { createSession, SESSION_COOKIE, SESSION_TTL_MS, sessionUser } from './modules/auth/sessions.ts';
 import { createChannel } from './modules/channels/channels.service.ts';
 import { createGroup } from './modules/groups/groups.service.ts';
 import { seedLog } from './modules/logs/logs.fixtures.ts';
@@ -42,8 +42,8 @@ import {
   staleEntries,
   unclassifiedProcedures,
 } from './testing/role-matrix.ts';
-import { appRouter, createCaller } from './trpc/app-router.ts';
 import { seedTotp, type TotpFixture, totpProcedures } from './testing/totp-fixture.ts';
+import { appRouter, createCaller } from './trpc/app-router.ts';
 
 /** What every role-matrix run starts from: three signed-in actors and one object of each kind. */
 interface Fixture extends PaymentsFixture, TotpFixture {
@@ -170,7 +170,10 @@ const procedures: ProcedureTable<Fixture> = {
     access: 'admin',
     input: () => ({ name: `hook ${rid(4)}`, type: 'webhook', config: { url: 'http://127.0.0.1:9/hook' } }),
   },
-  'alerts.updateChannel': { access: 'admin', input: (f) => ({ id: f.notifierId, name: `renamed ${rid(4)}` }) },
+  'alerts.updateChannel': {
+    access: 'admin',
+    input: (f) => ({ id: f.notifierId, name: `renamed ${rid(4)}` }),
+  },
   'alerts.deleteChannel': { access: 'admin', input: (f) => ({ id: f.notifierId }) },
   'alerts.sendTest': { access: 'admin', input: (f) => ({ id: f.notifierId }) },
   'alerts.history': { access: 'admin', input: () => ({ limit: 10 }) },
@@ -249,7 +252,11 @@ describe.each(DB_KINDS)('security on %s', (kind) => {
       type: 'webhook',
       config: { url: 'http://127.0.0.1:9/hook', secret: 'whsec' },
     });
-    const rule = await createRule(deps, { kind: 'error_rate', name: `rule ${rid(4)}`, notificationChannelIds: [notifier.id] });
+    const rule = await createRule(deps, {
+      kind: 'error_rate',
+      name: `rule ${rid(4)}`,
+      notificationChannelIds: [notifier.id],
+    });
     return { alertRuleId: rule.id, notifierId: notifier.id };
   }
 
