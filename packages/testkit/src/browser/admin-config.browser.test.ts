@@ -47,6 +47,8 @@ describe('admin prices, groups and settings in a real browser', () => {
   async function signIn(): Promise<TestPage> {
     const admin = await openPage(browser, stack.siteUrl);
     await admin.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await admin.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await admin.tid('login-email').fill(stack.admin.email);
     await admin.tid('login-password').fill(stack.admin.password);
     await admin.tid('login-submit').click();
@@ -243,6 +245,8 @@ describe('admin prices, groups and settings in a real browser', () => {
 
     const visitor = await openPage(browser, stack.siteUrl);
     await visitor.page.goto(`${stack.siteUrl}/register`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await visitor.page.locator('[data-testid="register-submit"]:not([disabled])').waitFor();
     await visitor.tid('register-email').fill(`closed-${Date.now()}@example.com`);
     await visitor.tid('register-password').fill('closed-pass-123');
     await visitor.tid('register-submit').click();

@@ -62,6 +62,8 @@ describe('admin user detail and two-factor sign-in in a real browser', () => {
 
   async function signIn(p: TestPage) {
     await p.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(stack.admin.email);
     await p.tid('login-password').fill(stack.admin.password);
     await p.tid('login-submit').click();
@@ -197,6 +199,8 @@ describe('admin user detail and two-factor sign-in in a real browser', () => {
 
     await p.tid('nav-signout').click();
     await p.page.waitForURL(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(stack.admin.email);
     await p.tid('login-password').fill(stack.admin.password);
     await p.tid('login-submit').click();

@@ -44,6 +44,8 @@ describe('alerts and channel health in a real browser', () => {
   async function signIn(): Promise<TestPage> {
     const p = await openPage(browser, stack.siteUrl);
     await p.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(stack.admin.email);
     await p.tid('login-password').fill(stack.admin.password);
     await p.tid('login-submit').click();

@@ -87,6 +87,8 @@ describe('dashboards in a real browser', () => {
     // the page in front: a background page gets no animation frames and its charts stop mid-animation
     await p.page.bringToFront();
     await p.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(email);
     await p.tid('login-password').fill(password);
     await p.tid('login-submit').click();

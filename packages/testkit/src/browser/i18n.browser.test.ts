@@ -74,6 +74,8 @@ describe('site languages and the phone layout', () => {
   async function signIn(p: TestPage) {
     // typed before hydration, text would be reset by it: the submit button is enabled once hydrated
     await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(stack.admin.email);
     await p.tid('login-password').fill(stack.admin.password);
     await p.tid('login-submit').click();
@@ -114,6 +116,8 @@ describe('site languages and the phone layout', () => {
     await expect.poll(() => p.tid('error-message').innerText()).toBe('请输入邮箱地址。');
     await p.shot('i18n-zh-login');
     // and the server's answers that users meet most
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(stack.admin.email);
     await p.tid('login-password').fill('not the password');
     await p.tid('login-submit').click();

@@ -141,6 +141,8 @@ describe('the whole journey in a real browser', () => {
     await admin.page.goto(`${stack.siteUrl}/admin/channels`);
     expect(path(admin)).toBe('/login');
     await hydrated(admin, 'login-submit');
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await admin.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await admin.tid('login-email').fill(stack.admin.email);
     await admin.tid('login-password').fill(stack.admin.password);
     await admin.tid('login-submit').click();
@@ -209,6 +211,8 @@ describe('the whole journey in a real browser', () => {
     const password = 'journey-pass-123';
     await user.page.goto(`${stack.siteUrl}/register`);
     await hydrated(user, 'register-submit');
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await user.page.locator('[data-testid="register-submit"]:not([disabled])').waitFor();
     await user.tid('register-email').fill(email);
     await user.tid('register-password').fill(password);
     await user.tid('register-submit').click();

@@ -59,6 +59,8 @@ describe('request logs in a real browser', () => {
   it('admin filters the logs, pages, opens a row; the user sees only their usage', async () => {
     const admin = await openPage(browser, stack.siteUrl, { width: 1400, height: 900 });
     await admin.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await admin.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await admin.tid('login-email').fill(stack.admin.email);
     await admin.tid('login-password').fill(stack.admin.password);
     await admin.tid('login-submit').click();
@@ -100,6 +102,8 @@ describe('request logs in a real browser', () => {
 
     const user = await openPage(browser, stack.siteUrl);
     await user.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await user.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await user.tid('login-email').fill(email);
     await user.tid('login-password').fill(password);
     await user.tid('login-submit').click();

@@ -48,6 +48,8 @@ describe('top-up in the browser', () => {
     await user.auth.register.mutate({ email, password: 'buyer-pass-1' });
     const p = await openPage(browser, stack.siteUrl);
     await p.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(email);
     await p.tid('login-password').fill('buyer-pass-1');
     await p.tid('login-submit').click();
@@ -84,6 +86,8 @@ describe('top-up in the browser', () => {
   it('the admin payment page never shows the secrets; codes are generated and redeemed in the Portal', async () => {
     const p = await openPage(browser, stack.siteUrl, { width: 1400, height: 900 });
     await p.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await p.tid('login-email').fill(stack.admin.email);
     await p.tid('login-password').fill(stack.admin.password);
     await p.tid('login-submit').click();
@@ -112,6 +116,8 @@ describe('top-up in the browser', () => {
     const email = `redeemer-${Date.now()}@example.com`;
     await siteClient(stack.siteUrl).auth.register.mutate({ email, password: 'redeem-pass-1' });
     await u.page.goto(`${stack.siteUrl}/login`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await u.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await u.tid('login-email').fill(email);
     await u.tid('login-password').fill('redeem-pass-1');
     await u.tid('login-submit').click();

@@ -94,6 +94,8 @@ describe('portal keys, docs and account in a real browser', () => {
   it('a user edits a key, resets it (the old key dies within a second), and runs the copied curl example', async () => {
     const { page, tid } = user;
     await page.goto(`${stack.siteUrl}/register`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await page.locator('[data-testid="register-submit"]:not([disabled])').waitFor();
     await tid('register-email').fill(email);
     await tid('register-password').fill('portal-pass-123');
     await tid('register-submit').click();

@@ -28,6 +28,8 @@ describe('site in a real browser', () => {
     const admin = await openPage(browser, stack.siteUrl);
     await admin.page.goto(`${stack.siteUrl}/admin/channels`);
     expect(new URL(admin.page.url()).pathname).toBe('/login');
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await admin.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
     await admin.tid('login-email').fill(stack.admin.email);
     await admin.tid('login-password').fill('not the password');
     await admin.tid('login-submit').click();
@@ -52,6 +54,8 @@ describe('site in a real browser', () => {
     const user = await openPage(browser, stack.siteUrl);
     const email = `browser-${Date.now()}@example.com`;
     await user.page.goto(`${stack.siteUrl}/register`);
+    // typed before hydration, text would be reset: the submit button is enabled once hydrated
+    await user.page.locator('[data-testid="register-submit"]:not([disabled])').waitFor();
     await user.tid('register-email').fill(email);
     await user.tid('register-password').fill('browser-pass-123');
     await user.tid('register-submit').click();
