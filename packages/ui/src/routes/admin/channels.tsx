@@ -206,7 +206,7 @@ export default function ChannelsPage() {
               }
             >
               <div class="table-wrap">
-                <table class="table">
+                <table class="table table-channels">
                   <thead>
                     <tr>
                       <th>{t('channels.col.name')}</th>
