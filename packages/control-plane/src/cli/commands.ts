@@ -23,6 +23,8 @@ interface Command {
 }
 
 type Opt = { type: 'string' | 'boolean'; multiple?: boolean };
+/** what parseArgs gives a flag: a string, a boolean, or every value of a `multiple` flag */
+type FlagValue = string | boolean | string[] | undefined;
 
 function opts<T extends Record<string, Opt>>(argv: string[], spec: T) {
   return parseArgs({
@@ -30,27 +32,27 @@ function opts<T extends Record<string, Opt>>(argv: string[], spec: T) {
     allowPositionals: true,
     strict: false,
     options: { ...spec, json: { type: 'boolean' }, config: { type: 'string' } },
-  }).values as unknown as Record<keyof T, string | boolean | undefined>;
+  }).values as unknown as Record<keyof T, FlagValue>;
 }
 
-function need(v: string | boolean | undefined, flag: string): string {
+function need(v: FlagValue, flag: string): string {
   if (typeof v !== 'string' || v === '') throw new ServiceError('BAD_REQUEST', `--${flag} is required`);
   return v;
 }
-const int = (v: string | boolean | undefined, flag: string): number | undefined => {
+const int = (v: FlagValue, flag: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new ServiceError('BAD_REQUEST', `--${flag} must be an integer`);
   return n;
 };
-const list = (v: string | boolean | undefined) =>
+const list = (v: FlagValue) =>
   typeof v === 'string'
     ? v
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)
     : undefined;
-const mapping = (v: string | boolean | undefined) =>
+const mapping = (v: FlagValue) =>
   typeof v === 'string'
     ? Object.fromEntries(
         v
@@ -155,16 +157,10 @@ export const commands: Record<string, Command> = {
     help: 'channel create --name N --base-url URL --key K [--key K2] --models a,b,prefix* [--mapping alias=up] [--groups default] [--priority 0] [--weight 1] [--test-model M]',
     async run(deps, argv) {
       const o = opts(argv, channelFlags);
-      const raw = parseArgs({
-        args: argv,
-        strict: false,
-        allowPositionals: true,
-        options: channelFlags,
-      }).values;
       return createChannel(deps, {
         name: need(o.name, 'name'),
         baseUrl: need(o['base-url'], 'base-url'),
-        keys: keysOf(raw.key) ?? [],
+        keys: keysOf(o.key) ?? [],
         models: list(o.models) ?? [],
         modelMapping: mapping(o.mapping),
         groups: list(o.groups),
@@ -189,17 +185,11 @@ export const commands: Record<string, Command> = {
     help: 'channel update --id ID [any channel create flag]',
     async run(deps, argv) {
       const o = opts(argv, channelFlags);
-      const raw = parseArgs({
-        args: argv,
-        strict: false,
-        allowPositionals: true,
-        options: channelFlags,
-      }).values;
       return updateChannel(deps, {
         id: int(need(o.id, 'id'), 'id')!,
         name: typeof o.name === 'string' ? o.name : undefined,
         baseUrl: typeof o['base-url'] === 'string' ? o['base-url'] : undefined,
-        keys: keysOf(raw.key),
+        keys: keysOf(o.key),
         models: list(o.models),
         modelMapping: mapping(o.mapping),
         groups: list(o.groups),

@@ -97,25 +97,25 @@ export function toChannelEntry(
   };
 }
 
+/** The price columns a relay needs (`PriceEntry`); the control plane lists these plus bookkeeping. */
+export const priceEntryColumns = [
+  'model',
+  'inputPrice',
+  'cachedInputPrice',
+  'outputPrice',
+  'perCallPrice',
+  'costInputPrice',
+  'costOutputPrice',
+  'costPerCallPrice',
+] as const;
+
 /** Loads the small config part (channels, groups, prices, settings) and compiles routes. */
 export async function loadConfigPart(handle: Db, channelBox: SecretBox): Promise<ConfigPart> {
   const { db } = handle;
   const [channelRows, groupRows, priceRows, settingRows] = await Promise.all([
     db.selectFrom('channels').select(channelColumns).execute(),
     db.selectFrom('groups').select(['name', 'multiplierPpm', 'rpmLimit', 'tpmLimit']).execute(),
-    db
-      .selectFrom('prices')
-      .select([
-        'model',
-        'inputPrice',
-        'cachedInputPrice',
-        'outputPrice',
-        'perCallPrice',
-        'costInputPrice',
-        'costOutputPrice',
-        'costPerCallPrice',
-      ])
-      .execute(),
+    db.selectFrom('prices').select(priceEntryColumns).execute(),
     db.selectFrom('settings').select(['key', 'value']).execute(),
   ]);
   const channels = new Map<number, ChannelEntry>(

@@ -1,3 +1,4 @@
+import { priceEntryColumns } from '@tollgate/shared/snapshot/load.ts';
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { configTx } from '../../snapshot/config-tx.ts';
@@ -7,19 +8,7 @@ export { setPriceSchema };
 
 type Deps = Pick<ControlPlaneDeps, 'db' | 'publisher' | 'now'>;
 
-export const priceColumns = [
-  'id',
-  'model',
-  'inputPrice',
-  'cachedInputPrice',
-  'outputPrice',
-  'perCallPrice',
-  'costInputPrice',
-  'costOutputPrice',
-  'costPerCallPrice',
-  'source',
-  'updatedAt',
-] as const;
+export const priceColumns = ['id', ...priceEntryColumns, 'source', 'updatedAt'] as const;
 
 export function listPrices(deps: Deps) {
   return deps.db.db.selectFrom('prices').select(priceColumns).orderBy('model').execute();
