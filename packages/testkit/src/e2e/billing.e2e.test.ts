@@ -158,6 +158,8 @@ describe.each(['embedded', 'production'] as const)('billing end to end (%s)', (m
       ])
       .where('userId', '=', c.userId)
       .where('kind', '=', 'usage')
+      // request order: with two relays flushing, row ids follow the flushes, not the requests
+      .orderBy('createdAt')
       .orderBy('id')
       .execute();
     expect(rows).toHaveLength(6);

@@ -19,6 +19,13 @@ export function siteClient(siteUrl: string) {
             const [pair] = c.split(';');
             if (pair?.startsWith('tg_session=')) cookie = pair.endsWith('=') ? '' : pair;
           }
+          // a non-JSON answer (an error page) is named with its status and text, not just "cannot transform"
+          if (!(res.headers.get('content-type') ?? '').includes('application/json')) {
+            const text = await res.text();
+            throw new Error(
+              `site answered ${res.status} ${res.headers.get('content-type')}: ${text.slice(0, 500)}`,
+            );
+          }
           return res;
         },
       }),
