@@ -31,7 +31,7 @@ export function createControlPlaneDeps(
   const logger = opts.logger ?? createLogger(cfg, opts.name ?? 'site');
   const names = redisNames(cfg.redis_prefix);
   const redis = cfg.redis_conn_string
-    ? createRedis(cfg.redis_conn_string, { name: opts.name ?? 'site' })
+    ? createRedis(cfg.redis_conn_string, { name: opts.name ?? 'site', offlineQueue: true })
     : undefined;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   return {
