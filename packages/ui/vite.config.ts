@@ -12,6 +12,8 @@ export default defineConfig({
       traceDeps: ['kysely', 'mysql2', 'ioredis', 'pino'],
       // start-up work: deps, migrations, first admin, background jobs
       plugins: ['./src/server/startup.ts'],
+      // TOLLGATE_SITE_OUT_DIR builds elsewhere (a private copy for one's own tests; default .output)
+      ...(process.env.TOLLGATE_SITE_OUT_DIR ? { output: { dir: process.env.TOLLGATE_SITE_OUT_DIR } } : {}),
     }),
   ],
   ssr: {
