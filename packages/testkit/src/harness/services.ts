@@ -7,26 +7,31 @@ import { sql } from 'kysely';
 export const testMysqlUrl = process.env.TOLLGATE_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const testRedisUrl = process.env.TOLLGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Creates a fresh MariaDB database for one test file; `drop()` removes it. */
-export async function createTestDatabase(): Promise<{ dsn: string; name: string; drop(): Promise<void> }> {
+/**
+ * Creates a fresh MariaDB database for one test file on `serverUrl` (default: the shared server);
+ * `drop()` removes it.
+ */
+export async function createTestDatabase(
+  serverUrl: string = testMysqlUrl,
+): Promise<{ dsn: string; name: string; drop(): Promise<void> }> {
   const name = `tg_test_${randomBytes(6).toString('hex')}`;
-  const admin = createDb({ sql_dsn: testMysqlUrl, data_dir: '' });
+  const admin = createDb({ sql_dsn: serverUrl, data_dir: '' });
   try {
     await sql`create database ${sql.raw(name)} character set utf8mb4 collate utf8mb4_bin`.execute(admin.db);
   } catch (err) {
     await admin.close();
-    throw new Error(`cannot create a test database on ${testMysqlUrl}: ${(err as Error).message}`, {
+    throw new Error(`cannot create a test database on ${serverUrl}: ${(err as Error).message}`, {
       cause: err,
     });
   }
   await admin.close();
-  const u = new URL(testMysqlUrl);
+  const u = new URL(serverUrl);
   u.pathname = `/${name}`;
   return {
     dsn: u.toString(),
     name,
     async drop() {
-      const h = createDb({ sql_dsn: testMysqlUrl, data_dir: '' });
+      const h = createDb({ sql_dsn: serverUrl, data_dir: '' });
       await sql`drop database if exists ${sql.raw(name)}`.execute(h.db);
       await h.close();
     },

@@ -78,6 +78,10 @@ export interface Stack {
 export interface StackOptions {
   /** false: models without a price are refused (billing tests set prices); default true */
   freeModels?: boolean;
+  /** production mode: this MariaDB server instead of the shared one (a fresh database is still created on it) */
+  mysqlUrl?: string;
+  /** production mode: this Redis instead of the shared one */
+  redisUrl?: string;
 }
 
 export async function startStack(
@@ -107,11 +111,12 @@ export async function startStack(
   };
   let dropDb: (() => Promise<void>) | undefined;
   if (mode === 'production') {
-    await checkRedis();
-    const db = await createTestDatabase();
+    const redisUrl = opts.redisUrl ?? testRedisUrl;
+    await checkRedis(redisUrl);
+    const db = await createTestDatabase(opts.mysqlUrl);
     dropDb = db.drop;
     env.TOLLGATE_SQL_DSN = db.dsn;
-    env.TOLLGATE_REDIS_CONN_STRING = testRedisUrl;
+    env.TOLLGATE_REDIS_CONN_STRING = redisUrl;
     // a namespace of its own on the shared Redis: parallel stacks never see each other's keys
     env.TOLLGATE_REDIS_PREFIX = `${db.name}:`;
   }
