@@ -802,6 +802,8 @@ export const en = {
     'The upstream provider rejected the request. The message says why; fix the request.',
   'docs.error.not_found':
     'Unknown endpoint. Check the path: the base URL ends in /v1, e.g. /v1/chat/completions.',
+  'docs.error.billing_unavailable':
+    'Billing is catching up after a database or cache outage. Retry after the Retry-After header (a few seconds).',
   'docs.error.not_ready': 'The gateway is starting up. Retry in a few seconds.',
   'docs.error.internal_error': 'Something broke on our side. Retry; if it persists, report the x-request-id.',
 

@@ -784,6 +784,7 @@ export const zhCN: Messages = {
   'docs.error.upstream_timeout': '上游服务商响应超时。请重试，或使用流式输出以更快拿到 Token。',
   'docs.error.upstream_bad_request': '上游服务商拒绝了请求。错误信息会说明原因；请修正请求。',
   'docs.error.not_found': '未知的接口路径。请检查路径：Base URL 以 /v1 结尾，例如 /v1/chat/completions。',
+  'docs.error.billing_unavailable': '数据库或缓存故障后计费正在追赶积压。请按 Retry-After 头（几秒）后重试。',
   'docs.error.not_ready': '网关正在启动。请几秒后重试。',
   'docs.error.internal_error': '我们这边出了问题。请重试；如果持续出现，请反馈 x-request-id。',
 

@@ -26,6 +26,7 @@ export const RELAY_ERRORS = [
   { code: 'upstream_timeout', status: 504 },
   { code: 'upstream_bad_request', status: 400 },
   { code: 'not_found', status: 404 },
+  { code: 'billing_unavailable', status: 503 },
   { code: 'not_ready', status: 503 },
   { code: 'internal_error', status: 500 },
 ] as const;
