@@ -52,6 +52,7 @@ export const relayErrorTable = {
   upstream_timeout: [504, 'server_error', 'The upstream service timed out.'],
   upstream_bad_request: [400, 'invalid_request_error', 'The upstream rejected the request.'],
   not_found: [404, 'invalid_request_error', 'Unknown endpoint.'],
+  billing_unavailable: [503, 'server_error', 'Billing is temporarily unavailable; try again in a moment.'],
   not_ready: [503, 'server_error', 'The relay is starting; try again in a moment.'],
   internal_error: [500, 'server_error', 'Internal error. The request id identifies it in the logs.'],
 } as const satisfies Record<string, readonly [ContentfulStatusCode, string, string]>;

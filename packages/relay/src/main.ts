@@ -11,6 +11,7 @@ import { createTrafficCounter } from './events/traffic.ts';
 import { createMemoryBalances } from './metering/memory-balances.ts';
 import { createMeter } from './metering/meter.ts';
 import { createRedisBalances } from './metering/redis-balances.ts';
+import { createResilientBalances } from './metering/resilient-balances.ts';
 import { createRelayMetrics } from './metrics/metrics.ts';
 import { createRateLimits } from './middleware/rate-limit.ts';
 import { createCooldowns } from './proxy/cooldown.ts';
@@ -45,19 +46,30 @@ async function main(): Promise<void> {
   const subscriber = redisFor('relay-sub', true);
   const streamReader = redisFor('relay-flusher', true);
   const flushIntervalMs = cfg.batch_update_interval * 1000;
+  const inProcess = () =>
+    createMemoryBalances({ db, logger, flushIntervalMs, aggregateLedger: cfg.batch_update_enabled });
+  // production: Redis, with an in-process fallback while Redis does not answer; embedded: in process
   const balances =
     redis && streamReader
-      ? createRedisBalances({
-          db,
-          redis,
-          reader: streamReader,
-          names,
+      ? createResilientBalances({
+          primary: createRedisBalances({
+            db,
+            redis,
+            reader: streamReader,
+            names,
+            logger,
+            flushIntervalMs,
+            aggregateLedger: cfg.batch_update_enabled,
+            claimIdleMs: cfg.settlement_claim_idle_seconds * 1000,
+          }),
+          createFallback: inProcess,
           logger,
-          flushIntervalMs,
-          aggregateLedger: cfg.batch_update_enabled,
-          claimIdleMs: cfg.settlement_claim_idle_seconds * 1000,
+          maxBacklog: cfg.settlement_backlog_max,
         })
-      : createMemoryBalances({ db, logger, flushIntervalMs, aggregateLedger: cfg.batch_update_enabled });
+      : (() => {
+          const memory = inProcess();
+          return { ...memory, backlog: memory.queued };
+        })();
   const meter = createMeter({
     balances,
     defaultCompletionHold: cfg.hold_default_completion_tokens,
@@ -93,7 +105,7 @@ async function main(): Promise<void> {
     timeoutMs: cfg.relay_timeout,
   });
   const cooldowns = createCooldowns(cfg.channel.cooldown_seconds * 1000);
-  const metrics = createRelayMetrics({ store, cooldowns });
+  const metrics = createRelayMetrics({ store, cooldowns, balances });
   const app = createApp({
     logger,
     store,

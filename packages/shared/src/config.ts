@@ -47,6 +47,11 @@ export const configSchema = z
     hold_default_completion_tokens: int().default(1024),
     /** seconds after which another relay takes over the unwritten settlements of a relay that died (Redis) */
     settlement_claim_idle_seconds: int(1).default(30),
+    /**
+     * Settlements waiting for the database (Redis stream + a relay's in-process fallback queue) above
+     * which relays refuse new requests with 503 until the database catches up (MySQL outage bound).
+     */
+    settlement_backlog_max: int(1).default(200_000),
     /** milliseconds SIGTERM waits for in-flight requests (streams included) before closing them */
     shutdown_timeout: int(0).default(30_000),
     /** Milliseconds one upstream attempt may stay silent: before its headers, and between body chunks. */

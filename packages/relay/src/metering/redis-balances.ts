@@ -32,12 +32,18 @@ if prev then total = total + tonumber(string.match(prev, '(%d+)$')) end
 redis.call('hset', KEYS[3], ARGV[3], (limited and (KEYS[1] .. '|' .. KEYS[2]) or (KEYS[1] .. '|')) .. '|' .. total)
 return 'ok'`;
 
-// `0 - x`, not `-x`: Lua turns -0 into "-0", which HINCRBY refuses as not an integer
+// `0 - x`, not `-x`: Lua turns -0 into "-0", which HINCRBY refuses as not an integer.
+// What is given back is what the hold record says was held (a stream's extensions included), not what
+// the caller believes: a hold released already (its relay was presumed dead, or it was orphaned by a
+// Redis outage and released on reconnect) is not given back twice.
 const SETTLE = `
-local h = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
--- a hold released already (its relay was presumed dead) is not given back twice
-local release = redis.call('hdel', KEYS[4], ARGV[5]) == 1 and h or 0
+local rec = redis.call('hget', KEYS[4], ARGV[5])
+local release = 0
+if rec then
+  release = tonumber(string.match(rec, '(%d+)$'))
+  redis.call('hdel', KEYS[4], ARGV[5])
+end
 if redis.call('exists', KEYS[1]) == 1 then
   redis.call('hincrby', KEYS[1], 'held', 0 - release)
   redis.call('hincrby', KEYS[1], 'pending', cost)
@@ -47,6 +53,33 @@ if ARGV[3] == '1' and redis.call('exists', KEYS[2]) == 1 then
   redis.call('hincrby', KEYS[2], 'pending', cost)
 end
 redis.call('xadd', KEYS[3], '*', 's', ARGV[4])
+return 1`;
+
+/** Gives back the named holds of this relay (orphaned by a Redis outage: their settlement went elsewhere). */
+const RELEASE_SOME = `
+local n = 0
+for i = 1, #ARGV do
+  local rec = redis.call('hget', KEYS[1], ARGV[i])
+  if rec then
+    local user, token, amount = string.match(rec, '^([^|]*)|([^|]*)|(%d+)$')
+    for _, k in ipairs({user, token}) do
+      if k ~= '' and redis.call('exists', k) == 1 then redis.call('hincrby', k, 'held', 0 - tonumber(amount)) end
+    end
+    redis.call('hdel', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+return n`;
+
+/**
+ * Costs written to SQL by the in-process fallback while Redis was away: `base` mirrors SQL, so it drops
+ * by them. Counters that do not exist are seeded from SQL later, which has the costs already.
+ * ARGV: key, amount, key, amount, …
+ */
+const APPLY_DEBT = `
+for i = 1, #ARGV, 2 do
+  if redis.call('exists', ARGV[i]) == 1 then redis.call('hincrby', ARGV[i], 'base', 0 - tonumber(ARGV[i + 1])) end
+end
 return 1`;
 
 const SEED = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
@@ -94,7 +127,21 @@ export interface RedisBalancesOptions extends WriteOptions {
  * settlements go to a Redis stream that each relay's flusher drains into SQL in batches (consumer
  * group: any relay may write any entry; a crashed relay's entries are claimed by another).
  */
-export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
+/** The Redis store, with what the outage fallback (resilient-balances.ts) needs of it. */
+export interface RedisBalanceStore extends BalanceStore {
+  /** whether commands can be sent now (the client fails fast while disconnected) */
+  ready(): boolean;
+  /** settlements in the shared stream not yet written to SQL (sampled every second) */
+  backlog(): number;
+  /** gives back holds of this relay whose settlement went to the fallback; returns how many were open */
+  releaseHolds(requestIds: string[]): Promise<number>;
+  /** lowers `base` of existing counters by costs the fallback wrote to SQL */
+  applyDebt(debts: Map<string, number>): Promise<void>;
+  userKey(userId: number): string;
+  tokenKey(tokenId: number): string;
+}
+
+export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore {
   const SETTLEMENT_STREAM = o.names.settlementsStream;
   const userBalanceKey = o.names.userBalance;
   const tokenQuotaKey = o.names.tokenQuota;
@@ -107,6 +154,17 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
   const heartbeat = setInterval(beat, HEARTBEAT_TTL_MS / 3);
   heartbeat.unref();
   let stopped = false;
+  let backlog = 0;
+  const sampleBacklog = setInterval(() => {
+    if (o.redis.status !== 'ready') return;
+    o.redis.xlen(SETTLEMENT_STREAM).then(
+      (n) => {
+        backlog = n;
+      },
+      () => undefined,
+    );
+  }, 1000);
+  sampleBacklog.unref();
   let groupReady: Promise<void> | undefined;
 
   const ensureGroup = () =>
@@ -218,6 +276,20 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
   loop = run();
 
   return {
+    ready: () => o.redis.status === 'ready',
+    backlog: () => backlog,
+    userKey: userBalanceKey,
+    tokenKey: tokenQuotaKey,
+    async releaseHolds(requestIds) {
+      if (requestIds.length === 0) return 0;
+      return Number(await o.redis.eval(RELEASE_SOME, 1, holdsKey, ...requestIds));
+    },
+    async applyDebt(debts) {
+      if (debts.size === 0) return;
+      const args: string[] = [];
+      for (const [k, v] of debts) if (v !== 0) args.push(k, String(v));
+      if (args.length) await o.redis.eval(APPLY_DEBT, 0, ...args);
+    },
     async hold(h: Hold): Promise<HoldRefusal | undefined> {
       const keys = [userBalanceKey(h.userId), tokenQuotaKey(h.tokenId), holdsKey];
       for (let attempt = 0; attempt < 3; attempt++) {
@@ -261,6 +333,7 @@ export function createRedisBalances(o: RedisBalancesOptions): BalanceStore {
     async close() {
       stopped = true;
       clearInterval(heartbeat);
+      clearInterval(sampleBacklog);
       o.reader.disconnect();
       await loop?.catch(() => undefined);
       await this.flush().catch((err: unknown) => o.logger.warn({ err }, 'final settlement flush failed'));

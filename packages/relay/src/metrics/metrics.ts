@@ -18,6 +18,8 @@ export interface RelayMetricsOptions {
   store: SnapshotStore;
   /** the cooldowns the app uses, read at scrape time */
   cooldowns: Cooldowns;
+  /** the balance store, read at scrape time for the settlement backlog gauges */
+  balances?: { backlog(): number; fallbackActive?(): boolean };
   /** Node process metrics (CPU, memory, event loop, GC); default true */
   processMetrics?: boolean;
 }
@@ -111,6 +113,25 @@ export function createRelayMetrics(o: RelayMetricsOptions): RelayMetrics {
       this.set(o.cooldowns.active());
     },
   });
+  const balances = o.balances;
+  if (balances) {
+    new Gauge({
+      name: `${p}settlement_backlog`,
+      help: "Settlements not yet written to the database: the shared Redis stream (sampled each second) plus this relay's in-process queue. Grows while the database is down; at settlement_backlog_max new requests are refused with 503.",
+      registers,
+      collect() {
+        this.set(balances.backlog());
+      },
+    });
+    new Gauge({
+      name: `${p}balance_fallback`,
+      help: '1 while Redis does not answer and this relay checks balances in process (SQL-backed), else 0.',
+      registers,
+      collect() {
+        this.set(balances.fallbackActive?.() ? 1 : 0);
+      },
+    });
+  }
   if (o.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
 
   return {

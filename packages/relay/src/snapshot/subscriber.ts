@@ -102,9 +102,11 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
 
   function schedule(ms: number): void {
     if (stopped) return;
+    // pub/sub is silent while Redis is away: poll the version as often as without Redis until it is back
+    const wait = o.redis && o.redis.status !== 'ready' ? Math.min(ms, o.pollMs) : ms;
     timer = setTimeout(() => {
       void sync().finally(() => schedule(ms));
-    }, ms);
+    }, wait);
     timer.unref();
   }
 

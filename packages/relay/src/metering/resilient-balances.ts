@@ -1,0 +1,205 @@
+import type { Logger } from '@tollgate/shared/logger.ts';
+import { RelayError } from '../errors.ts';
+import type { RedisBalanceStore } from './redis-balances.ts';
+import type { BalanceStore, Hold, HoldRefusal, Settlement } from './types.ts';
+
+/** The in-process store used while Redis is away (memory-balances.ts). */
+export type FallbackStore = BalanceStore & { queued(): number };
+
+export interface ResilientBalancesOptions {
+  primary: RedisBalanceStore;
+  /** a fresh in-process store, seeded from SQL (one per outage) */
+  createFallback: () => FallbackStore;
+  logger: Logger;
+  /**
+   * Settlements waiting for SQL (the shared stream plus this relay's fallback queue) above which new
+   * requests are refused with 503 `billing_unavailable`: the buffer is bounded, nothing is served unbilled.
+   */
+  maxBacklog: number;
+  /** how often recovery is attempted once Redis answers again (ms) */
+  recoverEveryMs?: number;
+}
+
+export interface ResilientBalances extends BalanceStore {
+  /** settlements not yet in SQL: the shared stream (sampled) + this relay's fallback queue */
+  backlog(): number;
+  /** whether holds currently go to the in-process fallback */
+  fallbackActive(): boolean;
+  /** one recovery step now (tests; the timer runs it too) */
+  recover(): Promise<void>;
+}
+
+const RETRY = { 'retry-after': '5' };
+const unavailable = (cause: unknown) => new RelayError('billing_unavailable', { cause, headers: RETRY });
+
+/**
+ * Production balances that survive a Redis outage (issue #8): while Redis does not answer, holds and
+ * settlements go to an in-process store seeded from SQL, whose settlements are written to SQL directly
+ * (idempotent by request id, like the stream flusher's). When Redis is back, new holds go to Redis at
+ * once; the fallback finishes its open holds, writes its queue, and then
+ *  - `base` of the Redis counters drops by what the fallback wrote to SQL (`base` mirrors SQL), and
+ *  - holds taken in Redis whose settlement had to go to the fallback are given back (by request id).
+ * While Redis is down each relay checks balances on its own: a user can overspend by what the other
+ * relays hold at the same time (bounded by their in-flight requests). A stream that must extend its
+ * Redis hold during the outage goes on without the extension (bounded by one extension).
+ */
+export function createResilientBalances(o: ResilientBalancesOptions): ResilientBalances {
+  const { primary } = o;
+  let fallback: FallbackStore | undefined;
+  /** holds living in the fallback (request id → open) */
+  const inFallback = new Set<string>();
+  /** holds living in Redis, so a stream's extension goes where its hold is */
+  const inRedis = new Set<string>();
+  /** request ids whose Redis hold must be given back once Redis answers */
+  const orphans = new Set<string>();
+  /** Redis counter key → cost the fallback wrote (or will write) to SQL */
+  const debts = new Map<string, number>();
+  let recovering: Promise<void> | undefined;
+
+  const backlog = () => primary.backlog() + (fallback?.queued() ?? 0);
+
+  function ensureFallback(): FallbackStore {
+    if (!fallback) {
+      o.logger.warn('Redis does not answer: balances fall back to this relay (in-process, SQL-backed)');
+      fallback = o.createFallback();
+    }
+    return fallback;
+  }
+
+  function owe(s: Settlement): void {
+    if (s.cost === 0) return;
+    const u = primary.userKey(s.userId);
+    debts.set(u, (debts.get(u) ?? 0) + s.cost);
+    if (s.limitedKey) {
+      const t = primary.tokenKey(s.tokenId);
+      debts.set(t, (debts.get(t) ?? 0) + s.cost);
+    }
+  }
+
+  async function settleInFallback(h: Hold, s: Settlement, heldThere: boolean): Promise<void> {
+    const store = ensureFallback();
+    // a hold that lives in Redis is released there later (orphans); the fallback gives back nothing
+    await store.settle(heldThere ? h : { ...h, amount: 0 }, s);
+    owe(s);
+  }
+
+  async function recoverNow(): Promise<void> {
+    if (!primary.ready()) return;
+    if (orphans.size > 0) {
+      const ids = [...orphans];
+      await primary.releaseHolds(ids);
+      for (const id of ids) orphans.delete(id);
+    }
+    if (!fallback || inFallback.size > 0) return;
+    await fallback.flush();
+    if (fallback.queued() > 0) return; // SQL is not answering either: keep the queue, try later
+    // SQL has every cost the fallback took: now (and only now) Redis `base` may mirror it
+    await primary.applyDebt(debts);
+    debts.clear();
+    const done = fallback;
+    fallback = undefined;
+    await done.close();
+    o.logger.info('Redis answers again: balances are back on Redis');
+  }
+
+  function recover(): Promise<void> {
+    recovering ??= recoverNow()
+      .catch((err: unknown) =>
+        o.logger.warn({ err: (err as Error).message }, 'balance recovery failed; retrying'),
+      )
+      .finally(() => {
+        recovering = undefined;
+      });
+    return recovering;
+  }
+
+  const timer = setInterval(() => {
+    if (fallback || orphans.size > 0) void recover();
+  }, o.recoverEveryMs ?? 500);
+  timer.unref();
+
+  return {
+    backlog,
+    fallbackActive: () => fallback !== undefined && !primary.ready(),
+    recover,
+
+    async hold(h: Hold): Promise<HoldRefusal | undefined> {
+      const id = h.requestId;
+      // a stream extending its hold: where the first hold is
+      if (inFallback.has(id)) return ensureFallback().hold(h);
+      if (inRedis.has(id) && !primary.ready()) return undefined;
+      if (backlog() >= o.maxBacklog) {
+        throw new RelayError('billing_unavailable', {
+          message: 'Billing is catching up with a backlog; try again in a moment.',
+          headers: RETRY,
+        });
+      }
+      if (primary.ready()) {
+        try {
+          const refused = await primary.hold(h);
+          if (!refused) inRedis.add(id);
+          return refused;
+        } catch (err) {
+          if (err instanceof RelayError) throw err;
+          // Redis answered but the hold failed (e.g. SQL down while seeding a new counter)
+          if (primary.ready()) throw unavailable(err);
+          // the connection broke during the script: it may have run — give it back when Redis returns
+          orphans.add(id);
+        }
+      }
+      let refused: HoldRefusal | undefined;
+      try {
+        refused = await ensureFallback().hold(h);
+      } catch (err) {
+        throw unavailable(err);
+      }
+      if (!refused) inFallback.add(id);
+      return refused;
+    },
+
+    async settle(h: Hold, s: Settlement): Promise<void> {
+      const id = h.requestId;
+      if (inFallback.delete(id)) return settleInFallback(h, s, true);
+      inRedis.delete(id);
+      if (orphans.has(id) || !primary.ready()) {
+        orphans.add(id);
+        return settleInFallback(h, s, false);
+      }
+      try {
+        await primary.settle(h, s);
+      } catch (err) {
+        o.logger.warn({ err: (err as Error).message, requestId: id }, 'settlement goes to the fallback');
+        orphans.add(id);
+        await settleInFallback(h, s, false);
+      }
+    },
+
+    async refreshUser(id) {
+      await fallback?.refreshUser(id);
+    },
+    async refreshToken(id) {
+      await fallback?.refreshToken(id);
+    },
+
+    async flush() {
+      await fallback?.flush();
+      if (primary.ready()) await primary.flush();
+      await recover();
+    },
+
+    async close() {
+      clearInterval(timer);
+      await recover();
+      await primary.close();
+      if (fallback) {
+        // Redis is still away: write what we have to SQL; `base` is rebuilt from SQL when counters are missing
+        await fallback.close();
+        if (debts.size > 0)
+          o.logger.warn(
+            { counters: debts.size },
+            'stopped while Redis was away: Redis counters may overstate balances until they are rebuilt',
+          );
+      }
+    },
+  };
+}
