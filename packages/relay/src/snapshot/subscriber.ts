@@ -100,13 +100,12 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
     return running;
   }
 
+  let outagePoll: NodeJS.Timeout | undefined;
   function schedule(ms: number): void {
     if (stopped) return;
-    // pub/sub is silent while Redis is away: poll the version as often as without Redis until it is back
-    const wait = o.redis && o.redis.status !== 'ready' ? Math.min(ms, o.pollMs) : ms;
     timer = setTimeout(() => {
       void sync().finally(() => schedule(ms));
-    }, wait);
+    }, ms);
     timer.unref();
   }
 
@@ -140,6 +139,11 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
         });
         if (redis.status === 'ready') await redis.subscribe(o.channel);
         schedule(o.checkMs ?? 30_000);
+        // pub/sub is silent while Redis is away: poll the version as often as without Redis until it is back
+        outagePoll = setInterval(() => {
+          if (redis.status !== 'ready') void sync();
+        }, o.pollMs);
+        outagePoll.unref();
       } else {
         schedule(o.pollMs);
       }
@@ -148,6 +152,7 @@ export function createSnapshotSync(o: SnapshotSyncOptions): SnapshotSync {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      if (outagePoll) clearInterval(outagePoll);
       await running;
     },
   };
