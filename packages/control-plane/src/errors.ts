@@ -16,3 +16,11 @@ export class ServiceError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * What a caller is told when the SQL database cannot be reached (never the driver's text, which names
+ * hosts and ports). The site's pages and the tRPC error's `data.reason` key off it.
+ */
+export const DB_UNAVAILABLE_MESSAGE = 'database unavailable';
+/** The `data.reason` of a tRPC error raised because the database cannot be reached. */
+export const DB_UNAVAILABLE_REASON = 'database_unavailable';

@@ -1,7 +1,8 @@
+import { isDbUnavailable, isDriverError } from '@tollgate/shared/db/unavailable.ts';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { ControlPlaneDeps } from '../deps.ts';
-import { ServiceError } from '../errors.ts';
+import { DB_UNAVAILABLE_MESSAGE, DB_UNAVAILABLE_REASON, ServiceError } from '../errors.ts';
 import type { SessionUser } from '../modules/auth/sessions.ts';
 
 /** Per-request context: the deps, the signed-in user (if any) and where to put response headers. */
@@ -22,20 +23,41 @@ export interface Context {
   csrfHeader: boolean;
 }
 
+/** The error of a request that needs the SQL database while it cannot be reached (HTTP 503). */
+export function databaseUnavailable(cause?: unknown): TRPCError {
+  return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: DB_UNAVAILABLE_MESSAGE, cause });
+}
+
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause.flatten() : null;
     const { stack: _stack, ...data } = shape.data;
-    return { ...shape, data: { ...data, zodError: zod } };
+    const dbDown = error.code === 'SERVICE_UNAVAILABLE' && error.message === DB_UNAVAILABLE_MESSAGE;
+    // a driver's text names tables, hosts and ports: the caller gets a plain message (it is logged)
+    const message =
+      !dbDown && error.code === 'INTERNAL_SERVER_ERROR' && isDriverError(error.cause)
+        ? 'internal error'
+        : shape.message;
+    return {
+      ...shape,
+      message,
+      data: { ...data, zodError: zod, reason: dbDown ? DB_UNAVAILABLE_REASON : undefined },
+    };
   },
 });
 
-/** Maps service errors (values) to tRPC errors at the router boundary, keeping the cause. */
+/**
+ * Maps service errors (values) to tRPC errors at the router boundary, keeping the cause; a database
+ * that cannot be reached becomes SERVICE_UNAVAILABLE "database unavailable", never the driver's text.
+ */
 const serviceErrors = t.middleware(async ({ next }) => {
   const res = await next();
-  if (!res.ok && res.error.cause instanceof ServiceError) {
+  if (!res.ok) {
     const cause = res.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+    if (cause instanceof ServiceError)
+      throw new TRPCError({ code: cause.code, message: cause.message, cause });
+    if (res.error.code !== 'SERVICE_UNAVAILABLE' && isDbUnavailable(res.error))
+      throw databaseUnavailable(cause ?? res.error);
   }
   return res;
 });
