@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { relayErrorTable } from '@tollgate/relay/errors.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,12 +30,15 @@ import { cloneLikeCheckout, outputShape, root, runBlock, scratchDir } from './do
  */
 
 const README = 'README.md';
-const GUIDES = ['docs/user-guide.md'];
+/** the English guide, and its 简体中文 translation (same code blocks and error table) once it exists */
+const GUIDES = ['docs/user-guide.md', 'docs/zh-CN/user-guide.md'].filter(
+  (f, i) => i === 0 || existsSync(join(root, f)),
+);
 const docs: Record<string, ParsedDoc> = Object.fromEntries(
   [README, ...GUIDES].map((f) => [f, parseDoc(f, readFileSync(join(root, f), 'utf8'))]),
 );
 
-/** What each blocks marker kind may be used for, per file (anything else has no runner here). */
+/** Files whose `start` blocks the check knows how to run (the README quick start). */
 const STARTS_IN = new Set([README]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const where = (b: DocBlock) => `${b.file}:${b.line} (${b.heading})`;
@@ -462,7 +465,7 @@ describe('docs: user guide against a running stack', () => {
         return until('key_disabled', () => chat(k));
       },
       key_expired: async () => {
-        const k = await newKey(user, { name: 'short-lived', expiresAt: Date.now() + 1200 });
+        const k = await newKey(user, { name: 'expired', expiresAt: Date.now() - 60_000 });
         return until('key_expired', () => chat(k));
       },
       user_disabled: async () => {
