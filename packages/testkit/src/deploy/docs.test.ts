@@ -248,6 +248,8 @@ describe('docs: README quick start, as written', () => {
         const password = /password:\s+(\S+)/.exec(output)?.[1];
         expect(email && password, output).toBeTruthy();
         expect(output).toContain(`relay: http://localhost:${relayPort}/v1`);
+        // the embedded default: SQLite under ./data of the checkout, no Redis
+        expect(existsSync(join(checkout, 'data/tollgate.db'))).toBe(true);
         const admin = siteClient(`http://localhost:${sitePort}`);
         await admin.auth.login.mutate({ email: email!, password: password! });
         // "sign up at /register, create a key under API keys"
