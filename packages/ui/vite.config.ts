@@ -4,7 +4,8 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   plugins: [
-    solidStart(),
+    // the middleware answers "database unavailable" (503) while the SQL database is down
+    solidStart({ middleware: './src/middleware.ts' }),
     nitro({
       preset: 'node_server',
       // keep the database / redis / logging drivers as real packages next to the server output

@@ -1011,6 +1011,18 @@ export const en = {
   'ledger.kind.refund': 'Refund',
   'ledger.kind.code': 'Code',
   'common.neverExpires': 'Never',
+  'dbUnavailable.title': 'Database unavailable',
+  'dbUnavailable.body':
+    'Tollgate cannot reach its database. API requests with existing keys keep working; sign-in, top-ups and settings are unavailable until it is back.',
+  'dbUnavailable.retrying': 'This page retries automatically.',
+  'dbUnavailable.retryNow': 'Retry now',
+  'errorPage.title': 'Something went wrong',
+  'errorPage.body': 'This page could not be shown. Reload it; if this keeps happening, tell the operator.',
+  'errorPage.reload': 'Reload',
+  'alerts.kind.settlement_backlog': 'Settlement backlog (database outage)',
+  'alerts.kind.database_unreachable': 'Database unreachable',
+  'alerts.param.thresholdEntries': 'Backlog entries above',
+  'alerts.param.seconds': 'Unreachable for (seconds)',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -984,4 +984,16 @@ export const zhCN: Messages = {
   'ledger.kind.refund': '退款',
   'ledger.kind.code': '兑换码',
   'common.neverExpires': '永不过期',
+  'dbUnavailable.title': '数据库不可用',
+  'dbUnavailable.body':
+    'Tollgate 无法连接到它的数据库。使用现有密钥的 API 请求仍可正常工作；登录、充值和设置在数据库恢复前不可用。',
+  'dbUnavailable.retrying': '本页面会自动重试。',
+  'dbUnavailable.retryNow': '立即重试',
+  'errorPage.title': '出错了',
+  'errorPage.body': '此页面无法显示。请重新加载；如果问题持续出现，请联系运营者。',
+  'errorPage.reload': '重新加载',
+  'alerts.kind.settlement_backlog': '结算积压（数据库故障）',
+  'alerts.kind.database_unreachable': '数据库无法连接',
+  'alerts.param.thresholdEntries': '积压条数超过',
+  'alerts.param.seconds': '持续无法连接（秒）',
 };

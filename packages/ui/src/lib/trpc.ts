@@ -1,6 +1,7 @@
 import type { AppRouter } from '@tollgate/control-plane';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { t } from '~/i18n/index.ts';
+import { noteResponse } from './db-status.ts';
 import { localizeServerMessage } from './server-errors.ts';
 
 /** The browser's tRPC client; every request carries the CSRF marker header and the session cookie. */
@@ -9,7 +10,12 @@ export const trpc = createTRPCClient<AppRouter>({
     httpBatchLink({
       url: '/api/trpc',
       headers: () => ({ 'x-tollgate-csrf': '1' }),
-      fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }),
+      fetch: async (url, init) => {
+        const res = await fetch(url, { ...init, credentials: 'same-origin' });
+        // the database is down: the app shows its "database unavailable" page
+        noteResponse(res);
+        return res;
+      },
     }),
   ],
 });

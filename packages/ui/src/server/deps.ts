@@ -1,13 +1,30 @@
 import 'server-only';
-import { bootstrap, type ControlPlaneDeps, createControlPlaneDeps } from '@tollgate/control-plane';
+import {
+  bootstrap,
+  type ControlPlaneDeps,
+  closeControlPlaneDeps,
+  createControlPlaneDeps,
+} from '@tollgate/control-plane';
 import { loadConfig } from '@tollgate/shared/config.ts';
 
-let depsPromise: Promise<ControlPlaneDeps> | undefined;
+/*
+ * One set of deps per process: the Nitro plugin (startup.ts: jobs) and the page/API bundle are built
+ * as separate bundles, each with its own copy of this module, so the promise lives on globalThis
+ * (one database pool, one Redis connection, one migration run).
+ */
+const KEY = Symbol.for('tollgate.site.deps');
+const g = globalThis as unknown as Record<symbol, Promise<ControlPlaneDeps> | undefined>;
 
 async function init(): Promise<ControlPlaneDeps> {
   const cfg = loadConfig({ argv: process.argv.slice(2), env: process.env });
   const deps = createControlPlaneDeps(cfg, { name: 'site' });
-  await bootstrap(deps);
+  try {
+    await bootstrap(deps);
+  } catch (err) {
+    // e.g. the database is down at start-up: the next call starts over with fresh connections
+    await closeControlPlaneDeps(deps).catch(() => undefined);
+    throw err;
+  }
   return deps;
 }
 
@@ -17,11 +34,13 @@ async function init(): Promise<ControlPlaneDeps> {
  * cached, so the next request tries again.
  */
 export function getDeps(): Promise<ControlPlaneDeps> {
-  if (!depsPromise) {
-    depsPromise = init().catch((err: unknown) => {
-      depsPromise = undefined;
+  let p = g[KEY];
+  if (!p) {
+    p = init().catch((err: unknown) => {
+      if (g[KEY] === p) g[KEY] = undefined;
       throw err;
     });
+    g[KEY] = p;
   }
-  return depsPromise;
+  return p;
 }

@@ -8,6 +8,7 @@ import {
   readLocaleCookie,
 } from '@tollgate/control-plane/modules/account/locale.ts';
 import { readCookie, SESSION_COOKIE, sessionUser } from '@tollgate/control-plane/modules/auth/sessions.ts';
+import { dbUnavailable, noteDbError } from './db-health.ts';
 import { getDeps } from './deps.ts';
 
 /**
@@ -21,13 +22,14 @@ export async function resolvePageLocale(event: PageEvent): Promise<Locale> {
   const cookie = readLocaleCookie(header);
   let saved: Locale | null = null;
   const token = cookie ? undefined : readCookie(header, SESSION_COOKIE);
-  if (token) {
+  if (token && !dbUnavailable()) {
     try {
       const deps = await getDeps();
       const user = await sessionUser(deps, token);
       if (user) saved = (await getProfile(deps, user.id)).locale;
-    } catch {
+    } catch (err) {
       // the language is a nicety: the page (and its own guard) still renders if this lookup fails
+      noteDbError(err);
     }
     if (saved) {
       const url = new URL(event.request.url);

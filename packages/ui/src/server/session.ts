@@ -1,7 +1,9 @@
 'use server';
 import { redirect } from '@solidjs/router';
-import { readCookie, SESSION_COOKIE, sessionUser } from '@tollgate/control-plane';
+import { readCookie, SESSION_COOKIE, type SessionUser, sessionUser } from '@tollgate/control-plane';
+import { DB_UNAVAILABLE_MESSAGE } from '@tollgate/control-plane/errors.ts';
 import { getRequestEvent } from 'solid-js/web';
+import { dbUnavailable, noteDbError } from './db-health.ts';
 import { getDeps } from './deps.ts';
 
 /** What the pages may know about the signed-in user (no session hash). */
@@ -19,13 +21,34 @@ function homeOf(viewer: Viewer | null): string {
   return viewer.role === 'admin' ? '/admin' : '/portal/tokens';
 }
 
+/**
+ * The error a guard throws while the database cannot be reached: only the agreed message, no stack
+ * and no driver text (it is serialized into the page and to the browser). The app's error boundary
+ * shows the "database unavailable" page for it.
+ */
+function databaseUnavailable(): Error {
+  const err = new Error(DB_UNAVAILABLE_MESSAGE);
+  err.stack = `Error: ${DB_UNAVAILABLE_MESSAGE}`;
+  return err;
+}
+
+async function lookUp(token: string): Promise<SessionUser | undefined> {
+  if (dbUnavailable()) throw databaseUnavailable();
+  try {
+    return await sessionUser(await getDeps(), token);
+  } catch (err) {
+    if (noteDbError(err)) throw databaseUnavailable();
+    throw err;
+  }
+}
+
 /** Reads the `tg_session` cookie of the current request and resolves it to a user, or null. */
 export async function loadViewer(): Promise<Viewer | null> {
   const event = getRequestEvent();
   if (!event) return null;
   const token = readCookie(event.request.headers.get('cookie'), SESSION_COOKIE);
   if (!token) return null;
-  const user = await sessionUser(await getDeps(), token);
+  const user = await lookUp(token);
   if (!user) return null;
   return {
     id: user.id,
