@@ -68,20 +68,23 @@ function datadirTemplate(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-mariadb-template-'));
   cleanupDirs.add(dir);
   const data = join(dir, 'data');
-  const r = spawnSync(
-    installDb,
-    [
-      '--no-defaults',
-      `--datadir=${data}`,
-      '--user=root',
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db',
-      ...innodbOptions,
-    ],
-    { encoding: 'utf8' },
-  );
+  // its own tmpdir: bootstraps running at once in /tmp collide on temporary table names
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const args = [
+    '--no-defaults',
+    `--datadir=${data}`,
+    `--tmpdir=${tmp}`,
+    '--user=root',
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+    ...innodbOptions,
+  ];
+  const r = spawnSync(installDb, args, { encoding: 'utf8' });
   if (r.status !== 0)
-    throw new Error(`${installDb} failed (${r.status ?? r.signal}): ${r.error?.message ?? ''}\n${r.stderr}`);
+    throw new Error(
+      `${installDb} failed (${r.status ?? r.signal}): ${r.error?.message ?? ''}\n${r.stdout}\n${r.stderr}`,
+    );
   template = data;
   return data;
 }
