@@ -12,6 +12,7 @@ import { createMemoryBalances } from './metering/memory-balances.ts';
 import { createMeter } from './metering/meter.ts';
 import { createRedisBalances } from './metering/redis-balances.ts';
 import { createResilientBalances } from './metering/resilient-balances.ts';
+import type { Settlement } from './metering/types.ts';
 import { createRelayMetrics } from './metrics/metrics.ts';
 import { createRateLimits } from './middleware/rate-limit.ts';
 import { createCooldowns } from './proxy/cooldown.ts';
@@ -46,8 +47,14 @@ async function main(): Promise<void> {
   const subscriber = redisFor('relay-sub', true);
   const streamReader = redisFor('relay-flusher', true);
   const flushIntervalMs = cfg.batch_update_interval * 1000;
-  const inProcess = () =>
-    createMemoryBalances({ db, logger, flushIntervalMs, aggregateLedger: cfg.batch_update_enabled });
+  const inProcess = (onApplied?: (applied: Settlement[]) => void) =>
+    createMemoryBalances({
+      db,
+      logger,
+      flushIntervalMs,
+      aggregateLedger: cfg.batch_update_enabled,
+      onApplied,
+    });
   // production: Redis, with an in-process fallback while Redis does not answer; embedded: in process
   const balances =
     redis && streamReader

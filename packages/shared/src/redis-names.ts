@@ -22,6 +22,11 @@ export interface RedisNames {
   holds(relayId: string): string;
   /** a relay's heartbeat; when it expires its open holds are released */
   relayAlive(relayId: string): string;
+  /**
+   * request ids whose settlement a relay's outage fallback wrote to SQL and took out of `base`: the
+   * stream flusher does not take them out again (a settlement may be in both after a broken connection)
+   */
+  fallbackWritten: string;
 }
 
 export function redisNames(prefix = 'tollgate:'): RedisNames {
@@ -36,5 +41,6 @@ export function redisNames(prefix = 'tollgate:'): RedisNames {
     tokenQuota: (id) => `${prefix}bal:t:${id}`,
     holds: (relayId) => `${prefix}holds:${relayId}`,
     relayAlive: (relayId) => `${prefix}relay:${relayId}`,
+    fallbackWritten: `${prefix}fallback-written`,
   };
 }

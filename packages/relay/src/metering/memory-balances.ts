@@ -19,6 +19,8 @@ export interface MemoryBalancesOptions extends WriteOptions {
   flushIntervalMs: number;
   /** settlements kept in memory at most while SQL is down (then the oldest are dropped, logged) */
   maxQueue?: number;
+  /** after each write: the settlements that write really inserted (not written before by anyone) */
+  onApplied?: (applied: Settlement[]) => void;
 }
 
 /**
@@ -70,7 +72,8 @@ export function createMemoryBalances(o: MemoryBalancesOptions): BalanceStore & {
       const batch = queue;
       queue = [];
       try {
-        await writeSettlements(o.db, batch, o);
+        const sums = await writeSettlements(o.db, batch, o);
+        if (sums.applied.length) o.onApplied?.(sums.applied);
       } catch (err) {
         queue = batch.concat(queue);
         if (queue.length > maxQueue) {

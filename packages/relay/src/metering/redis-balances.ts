@@ -72,14 +72,18 @@ end
 return n`;
 
 /**
- * Costs written to SQL by the in-process fallback while Redis was away: `base` mirrors SQL, so it drops
- * by them. Counters that do not exist are seeded from SQL later, which has the costs already.
- * ARGV: key, amount, key, amount, …
+ * Costs the in-process fallback wrote to SQL while Redis was away: `base` mirrors SQL, so it drops by
+ * them (counters that do not exist are seeded from SQL later, which has the costs already), and the
+ * request ids are remembered for a day so the stream flusher does not take the same cost out again.
+ * ARGV: n, key, amount (n pairs), then request ids.
  */
 const APPLY_DEBT = `
-for i = 1, #ARGV, 2 do
+local n = tonumber(ARGV[1])
+for i = 2, 1 + 2 * n, 2 do
   if redis.call('exists', ARGV[i]) == 1 then redis.call('hincrby', ARGV[i], 'base', 0 - tonumber(ARGV[i + 1])) end
 end
+for i = 2 + 2 * n, #ARGV do redis.call('sadd', KEYS[1], ARGV[i]) end
+if #ARGV > 1 + 2 * n then redis.call('expire', KEYS[1], 86400) end
 return 1`;
 
 const SEED = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
@@ -89,17 +93,20 @@ return 1`;
 /**
  * After the batch is in SQL: for each entry this consumer still has pending, XACK it and move its
  * cost from `pending` to `base` — in one script, so a replay after a crash never applies it twice.
- * ARGV: group, then per entry: id, user key, token key ('' when unlimited), cost.
+ * A settlement that the outage fallback wrote and took out of `base` already (KEYS[2]) leaves `base`.
+ * ARGV: group, then per entry: id, user key, token key ('' when unlimited), cost, request id.
  */
 const ACK_APPLY = `
 local n = 0
-for i = 2, #ARGV, 4 do
+for i = 2, #ARGV, 5 do
   if redis.call('xack', KEYS[1], ARGV[1], ARGV[i]) == 1 then
     local cost = tonumber(ARGV[i + 3])
+    local fromBase = cost
+    if redis.call('sismember', KEYS[2], ARGV[i + 4]) == 1 then fromBase = 0 end
     for _, k in ipairs({ARGV[i + 1], ARGV[i + 2]}) do
       if k ~= '' and redis.call('exists', k) == 1 then
         redis.call('hincrby', k, 'pending', 0 - cost)
-        redis.call('hincrby', k, 'base', 0 - cost)
+        redis.call('hincrby', k, 'base', 0 - fromBase)
       end
     end
     redis.call('xdel', KEYS[1], ARGV[i])
@@ -135,8 +142,8 @@ export interface RedisBalanceStore extends BalanceStore {
   backlog(): number;
   /** gives back holds of this relay whose settlement went to the fallback; returns how many were open */
   releaseHolds(requestIds: string[]): Promise<number>;
-  /** lowers `base` of existing counters by costs the fallback wrote to SQL */
-  applyDebt(debts: Map<string, number>): Promise<void>;
+  /** lowers `base` of existing counters by costs the fallback wrote to SQL, for these request ids */
+  applyDebt(debts: Map<string, number>, requestIds: string[]): Promise<void>;
   userKey(userId: number): string;
   tokenKey(tokenId: number): string;
 }
@@ -210,9 +217,15 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
     );
     const args: string[] = [FLUSH_GROUP];
     for (const { id, s } of parsed) {
-      args.push(id, userBalanceKey(s.userId), s.limitedKey ? tokenQuotaKey(s.tokenId) : '', String(s.cost));
+      args.push(
+        id,
+        userBalanceKey(s.userId),
+        s.limitedKey ? tokenQuotaKey(s.tokenId) : '',
+        String(s.cost),
+        s.requestId,
+      );
     }
-    await o.redis.eval(ACK_APPLY, 1, SETTLEMENT_STREAM, ...args);
+    await o.redis.eval(ACK_APPLY, 2, SETTLEMENT_STREAM, o.names.fallbackWritten, ...args);
     return parsed.length;
   }
 
@@ -284,11 +297,18 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
       if (requestIds.length === 0) return 0;
       return Number(await o.redis.eval(RELEASE_SOME, 1, holdsKey, ...requestIds));
     },
-    async applyDebt(debts) {
-      if (debts.size === 0) return;
-      const args: string[] = [];
-      for (const [k, v] of debts) if (v !== 0) args.push(k, String(v));
-      if (args.length) await o.redis.eval(APPLY_DEBT, 0, ...args);
+    async applyDebt(debts, requestIds) {
+      if (debts.size === 0 && requestIds.length === 0) return;
+      const pairs: string[] = [];
+      for (const [k, v] of debts) if (v !== 0) pairs.push(k, String(v));
+      await o.redis.eval(
+        APPLY_DEBT,
+        1,
+        o.names.fallbackWritten,
+        String(pairs.length / 2),
+        ...pairs,
+        ...requestIds,
+      );
     },
     async hold(h: Hold): Promise<HoldRefusal | undefined> {
       const keys = [userBalanceKey(h.userId), tokenQuotaKey(h.tokenId), holdsKey];

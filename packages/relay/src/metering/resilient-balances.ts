@@ -8,8 +8,11 @@ export type FallbackStore = BalanceStore & { queued(): number };
 
 export interface ResilientBalancesOptions {
   primary: RedisBalanceStore;
-  /** a fresh in-process store, seeded from SQL (one per outage) */
-  createFallback: () => FallbackStore;
+  /**
+   * A fresh in-process store, seeded from SQL (one per outage); it calls `onApplied` with the
+   * settlements each of its writes really inserted into SQL.
+   */
+  createFallback: (onApplied: (applied: Settlement[]) => void) => FallbackStore;
   logger: Logger;
   /**
    * Settlements waiting for SQL (the shared stream plus this relay's fallback queue) above which new
@@ -52,8 +55,10 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
   const inRedis = new Set<string>();
   /** request ids whose Redis hold must be given back once Redis answers */
   const orphans = new Set<string>();
-  /** Redis counter key → cost the fallback wrote (or will write) to SQL */
+  /** Redis counter key → cost the fallback inserted into SQL (a settlement the stream wrote first is not here) */
   const debts = new Map<string, number>();
+  /** …and the request ids of those settlements */
+  let debtIds: string[] = [];
   let recovering: Promise<void> | undefined;
 
   const backlog = () => primary.backlog() + (fallback?.queued() ?? 0);
@@ -61,13 +66,16 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
   function ensureFallback(): FallbackStore {
     if (!fallback) {
       o.logger.warn('Redis does not answer: balances fall back to this relay (in-process, SQL-backed)');
-      fallback = o.createFallback();
+      fallback = o.createFallback((applied) => {
+        for (const s of applied) owe(s);
+      });
     }
     return fallback;
   }
 
   function owe(s: Settlement): void {
     if (s.cost === 0) return;
+    debtIds.push(s.requestId);
     const u = primary.userKey(s.userId);
     debts.set(u, (debts.get(u) ?? 0) + s.cost);
     if (s.limitedKey) {
@@ -80,7 +88,6 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
     const store = ensureFallback();
     // a hold that lives in Redis is released there later (orphans); the fallback gives back nothing
     await store.settle(heldThere ? h : { ...h, amount: 0 }, s);
-    owe(s);
   }
 
   async function recoverNow(): Promise<void> {
@@ -90,14 +97,26 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
       await primary.releaseHolds(ids);
       for (const id of ids) orphans.delete(id);
     }
+    // every debt is a cost SQL has already (recorded after the insert): `base` may drop by it now
+    if (debts.size > 0 || debtIds.length > 0) {
+      const owed = new Map(debts);
+      const ids = debtIds;
+      debts.clear();
+      debtIds = [];
+      try {
+        await primary.applyDebt(owed, ids);
+      } catch (err) {
+        for (const [k, v] of owed) debts.set(k, (debts.get(k) ?? 0) + v);
+        debtIds = ids.concat(debtIds);
+        throw err;
+      }
+    }
     if (!fallback || inFallback.size > 0) return;
     await fallback.flush();
-    if (fallback.queued() > 0) return; // SQL is not answering either: keep the queue, try later
-    // SQL has every cost the fallback took: now (and only now) Redis `base` may mirror it
-    await primary.applyDebt(debts);
-    debts.clear();
+    if (fallback.queued() > 0 || inFallback.size > 0) return; // SQL is not answering: try later
     const done = fallback;
     fallback = undefined;
+    // writes what arrived since the flush; its debts are applied on the next tick
     await done.close();
     o.logger.info('Redis answers again: balances are back on Redis');
   }
@@ -114,7 +133,7 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
   }
 
   const timer = setInterval(() => {
-    if (fallback || orphans.size > 0) void recover();
+    if (fallback || orphans.size > 0 || debts.size > 0) void recover();
   }, o.recoverEveryMs ?? 500);
   timer.unref();
 
@@ -190,16 +209,16 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
     async close() {
       clearInterval(timer);
       await recover();
+      // Redis may still be away: what the fallback holds goes to SQL now
+      await fallback?.close();
+      // …and if Redis answers, the costs it just wrote move `base` before we go
+      await recover();
       await primary.close();
-      if (fallback) {
-        // Redis is still away: write what we have to SQL; `base` is rebuilt from SQL when counters are missing
-        await fallback.close();
-        if (debts.size > 0)
-          o.logger.warn(
-            { counters: debts.size },
-            'stopped while Redis was away: Redis counters may overstate balances until they are rebuilt',
-          );
-      }
+      if (debts.size > 0)
+        o.logger.warn(
+          { counters: debts.size },
+          'stopped while Redis was away: Redis counters overstate these balances until they are rebuilt',
+        );
     },
   };
 }
