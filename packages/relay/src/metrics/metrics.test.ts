@@ -228,6 +228,25 @@ describe('relay metrics', () => {
     expect(events).toEqual(['2:status']);
   });
 
+  it('reports the settlement backlog and the balance fallback read from the balance store at scrape time', async () => {
+    let backlog = 0;
+    let fallback = false;
+    const metrics = createRelayMetrics({
+      store: createSnapshotStore(),
+      cooldowns: createCooldowns(1000),
+      processMetrics: false,
+      balances: { backlog: () => backlog, fallbackActive: () => fallback },
+    });
+    const read = async (name: string) =>
+      (await metrics.registry.getSingleMetric(`${p}${name}`)?.get())?.values[0]?.value;
+    expect(await read('settlement_backlog')).toBe(0);
+    expect(await read('balance_fallback')).toBe(0);
+    backlog = 1234;
+    fallback = true;
+    expect(await read('settlement_backlog')).toBe(1234);
+    expect(await read('balance_fallback')).toBe(1);
+  });
+
   it('keeps separate registries per app', async () => {
     const a = build();
     const b = build();
