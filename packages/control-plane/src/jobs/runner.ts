@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isDbUnavailable } from '@tollgate/shared/db/unavailable.ts';
 import type { ControlPlaneDeps } from '../deps.ts';
 import { createAlertEngine } from '../modules/alerts/engine.ts';
 import { createChannelTestsJob } from './channel-tests.ts';
@@ -14,9 +15,13 @@ interface Job {
   run(): Promise<unknown>;
 }
 
+/** While the database is down a job fails every tick: its failure is logged once per this many ms. */
+const OUTAGE_LOG_EVERY_MS = 60_000;
+
 /**
  * Runs the control plane's background jobs in the site process, on the leader only. A job never
- * overlaps with itself; a failing run is logged and retried on the next tick.
+ * overlaps with itself; a failing run is logged and retried on the next tick (a job that fails
+ * because the database cannot be reached is logged once a minute, not every tick).
  */
 export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { stop(): Promise<void> } {
   const leader = createLeader(deps.redis, { key: deps.redisNames.jobsLeader });
@@ -43,12 +48,25 @@ export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { s
   let stopped = false;
   for (const job of jobs) {
     let busy = false;
+    let outageLoggedAt = 0;
     const t = setInterval(() => {
       if (busy || stopped || !leader.isLeader()) return;
       busy = true;
       const p = job
         .run()
-        .catch((err: unknown) => deps.logger.warn({ err, job: job.name }, 'job failed'))
+        .then(() => {
+          outageLoggedAt = 0;
+        })
+        .catch((err: unknown) => {
+          if (!isDbUnavailable(err)) return deps.logger.warn({ err, job: job.name }, 'job failed');
+          const now = Date.now();
+          if (now - outageLoggedAt < OUTAGE_LOG_EVERY_MS) return;
+          outageLoggedAt = now;
+          deps.logger.warn(
+            { err: err instanceof Error ? err.message : String(err), job: job.name },
+            'job failed: the database cannot be reached (logged once a minute while it lasts)',
+          );
+        })
         .finally(() => {
           busy = false;
           running.delete(p);

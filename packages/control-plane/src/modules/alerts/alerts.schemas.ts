@@ -41,7 +41,20 @@ export const ruleParamSchemas = {
   }),
   /** a payment webhook that could not be applied (recorded by the payments module) */
   payment_unknown: z.object({}),
+  /**
+   * more than thresholdEntries settlements wait in the Redis stream to be written to SQL (the relays
+   * buffer them there while MySQL is down); production mode only. Evaluated while SQL is down too.
+   */
+  settlement_backlog: z.object({ thresholdEntries: z.number().int().min(1).default(10_000) }),
+  /** the control plane has not reached the SQL database for `seconds`. Evaluated while SQL is down. */
+  database_unreachable: z.object({ seconds: z.number().int().min(1).max(86_400).default(60) }),
 } as const;
+
+/** Rule kinds whose condition needs no SQL: the engine evaluates them while the database is down. */
+export const outageRuleKinds = [
+  'settlement_backlog',
+  'database_unreachable',
+] as const satisfies readonly RuleKind[];
 
 export type RuleKind = keyof typeof ruleParamSchemas;
 export const ruleKinds = Object.keys(ruleParamSchemas) as RuleKind[];

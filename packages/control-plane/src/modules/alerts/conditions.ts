@@ -10,9 +10,12 @@ export interface Condition {
 }
 
 export interface ConditionContext {
-  deps: Pick<ControlPlaneDeps, 'db'>;
+  /** `redis` (production mode) for the rules over Redis; undefined in embedded mode */
+  deps: Pick<ControlPlaneDeps, 'db'> & Partial<Pick<ControlPlaneDeps, 'redis' | 'redisNames'>>;
   traffic: TrafficWindow;
   now: number;
+  /** since when the evaluator has not reached the SQL database (epoch ms); null while it does */
+  sqlDownSince: number | null;
 }
 
 const MIN = 60_000;
@@ -137,6 +140,34 @@ export const evaluators: { [K in Exclude<RuleKind, 'payment_unknown'>]: Evaluato
         });
     }
     return out;
+  },
+
+  async settlement_backlog(ctx, p) {
+    // embedded mode: no Redis, settlements go straight to SQL, nothing to watch
+    const { redis, redisNames } = ctx.deps;
+    if (!redis || !redisNames) return [];
+    const n = await redis.xlen(redisNames.settlementsStream);
+    if (n <= p.thresholdEntries) return [];
+    return [
+      {
+        subject: 'settlements',
+        value: `${n} entries`,
+        message: `${n} settlements are waiting in Redis to be written to the SQL database (threshold ${p.thresholdEntries}). The relays keep serving and buffer them while MySQL is down or the writes fail; check the database. Paid requests are refused once the buffer is full.`,
+      },
+    ];
+  },
+
+  async database_unreachable(ctx, p) {
+    if (ctx.sqlDownSince === null) return [];
+    const seconds = Math.floor((ctx.now - ctx.sqlDownSince) / 1000);
+    if (seconds < p.seconds) return [];
+    return [
+      {
+        subject: 'sql',
+        value: `${seconds} s`,
+        message: `The control plane has not reached the SQL database for ${seconds} s (since ${new Date(ctx.sqlDownSince).toISOString()}). Relays keep serving valid keys and buffer settlements in Redis; sign-in, top-ups and settings are unavailable.`,
+      },
+    ];
   },
 
   async sensitive_words(ctx, p) {

@@ -3,6 +3,7 @@ import { createSecretBox, type SecretBox } from '@tollgate/shared/secret-box.ts'
 import type { ControlPlaneDeps } from '../../deps.ts';
 import { ServiceError } from '../../errors.ts';
 import { maskSecret } from '../channels/channels.service.ts';
+import type { Settings } from '../settings/settings.schemas.ts';
 import { getSettings } from '../settings/settings.service.ts';
 import {
   type CreateNotifierInput,
@@ -161,6 +162,44 @@ export interface DeliveryRecord {
 }
 
 /**
+ * A notification channel ready to send to: what a delivery reads from SQL (row + decrypted config).
+ * The alert engine keeps these in memory, so it can still notify while the database is down.
+ */
+export interface LoadedNotifier {
+  id: number;
+  name: string;
+  type: NotifierType;
+  /** null when the stored settings cannot be read (wrong secret, invalid) */
+  config: NotifierConfig | null;
+}
+
+/** What a delivery needs from the settings. */
+export type DeliverySettings = Pick<Settings, 'site_name' | 'notify_base_urls'>;
+
+function loadedOf(deps: Pick<ControlPlaneDeps, 'cfg'>, row: Row): LoadedNotifier {
+  const type = row.type as NotifierType;
+  let config: NotifierConfig | null;
+  try {
+    config = parseConfig(type, openConfig(deps, row));
+  } catch {
+    config = null;
+  }
+  return { id: row.id, name: row.name, type, config };
+}
+
+/** Every notification channel, decrypted, by id (the alert engine's cache). */
+export async function loadNotifiers(deps: Deps): Promise<Map<number, LoadedNotifier>> {
+  const rows = await deps.db.db.selectFrom('notificationChannels').select(columns).execute();
+  return new Map(rows.map((r) => [r.id, loadedOf(deps, r)]));
+}
+
+/** The settings a delivery uses (site name in the text, base URLs of the chat services). */
+export async function loadDeliverySettings(deps: Pick<ControlPlaneDeps, 'db'>): Promise<DeliverySettings> {
+  const s = await getSettings(deps);
+  return { site_name: s.site_name, notify_base_urls: s.notify_base_urls };
+}
+
+/**
  * Delivers one message to one notification channel, retrying transient failures (connection errors,
  * timeouts, 5xx, 429) with exponential backoff. Never throws: the outcome is a record.
  */
@@ -174,26 +213,41 @@ export async function deliver(
   try {
     row = await rowOf(deps, channelId);
   } catch {
-    return {
-      channelId,
-      name: '?',
-      type: '?',
-      state: message.state,
-      ok: false,
-      attempts: 0,
-      error: 'channel deleted',
-      at: deps.now(),
-    };
+    return channelGone(deps, channelId, message);
   }
-  const type = row.type as NotifierType;
-  const base = { channelId, name: row.name, type, state: message.state };
-  let config: NotifierConfig;
-  try {
-    config = parseConfig(type, openConfig(deps, row));
-  } catch {
+  return deliverTo(deps, loadedOf(deps, row), await loadDeliverySettings(deps), message, retry);
+}
+
+/** The record of a delivery to a channel that no longer exists. */
+export function channelGone(
+  deps: Pick<ControlPlaneDeps, 'now'>,
+  channelId: number,
+  message: AlertMessage,
+): DeliveryRecord {
+  return {
+    channelId,
+    name: '?',
+    type: '?',
+    state: message.state,
+    ok: false,
+    attempts: 0,
+    error: 'channel deleted',
+    at: deps.now(),
+  };
+}
+
+/** {@link deliver} to a channel already loaded, with settings already read: no database access. */
+export async function deliverTo(
+  deps: Pick<ControlPlaneDeps, 'now'>,
+  channel: LoadedNotifier,
+  settings: DeliverySettings,
+  message: AlertMessage,
+  retry: RetryPolicy = defaultRetry,
+): Promise<DeliveryRecord> {
+  const { type, config } = channel;
+  const base = { channelId: channel.id, name: channel.name, type, state: message.state };
+  if (!config)
     return { ...base, ok: false, attempts: 0, error: 'the stored settings cannot be read', at: deps.now() };
-  }
-  const settings = await getSettings(deps);
   let attempts = 0;
   let error = '';
   while (attempts < retry.attempts) {
