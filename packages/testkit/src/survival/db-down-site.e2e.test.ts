@@ -193,4 +193,38 @@ describe('the site while MySQL is down', () => {
     expect(stack.site.child.pid).toBe(pid);
     expect(stack.site.child.exitCode).toBeNull();
   });
+
+  it('the admin alerts page offers the outage rules (settlement backlog, database unreachable)', async () => {
+    const p = await openPage(browser, stack.siteUrl);
+    await p.page.goto(`${stack.siteUrl}/login`);
+    await p.page.locator('[data-testid="login-submit"]:not([disabled])').waitFor();
+    await p.tid('login-email').fill(stack.admin.email);
+    await p.tid('login-password').fill(stack.admin.password);
+    await p.tid('login-submit').click();
+    await p.page.waitForURL((u) => u.pathname.startsWith('/admin'));
+    await p.page.goto(`${stack.siteUrl}/admin/alerts`);
+    const form = p.tid('rule-form');
+    const kind = form.locator('[data-testid="rule-kind"]');
+    await kind.waitFor();
+    await p.page.locator('[data-testid="rule-save"]:not([disabled])').waitFor();
+
+    await kind.selectOption('settlement_backlog');
+    expect(await form.locator('[data-testid="rule-param-thresholdEntries"]').inputValue()).toBe('10000');
+    expect(await form.innerText()).toContain('Backlog entries above');
+    await form.locator('[data-testid="rule-param-thresholdEntries"]').fill('5000');
+    await form.locator('[data-testid="rule-save"]').click();
+    const backlog = p.tid('rule-row').filter({ hasText: 'Settlement backlog (database outage)' });
+    await backlog.waitFor();
+    expect(await backlog.innerText()).toContain('Backlog entries above = 5000');
+
+    await kind.selectOption('database_unreachable');
+    expect(await form.innerText()).toContain('Unreachable for (seconds)');
+    await form.locator('[data-testid="rule-save"]').click();
+    const unreachable = p.tid('rule-row').filter({ hasText: 'Database unreachable' });
+    await unreachable.waitFor();
+    expect(await unreachable.innerText()).toContain('Unreachable for (seconds) = 60');
+    await p.shot('admin-alerts-outage-rules');
+    expect(p.problems).toEqual([]);
+    await p.context.close();
+  });
 });
