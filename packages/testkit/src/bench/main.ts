@@ -12,7 +12,10 @@
  *   4. alerts on vs off: two more relays, both with a sensitive-word list, one with alerts_enabled=false
  *      (no traffic counters, no prompt screen), measured on-off-off-on in half-length slices;
  *   5. the relay's RSS before and after.
- * `--soak <seconds>` instead runs only a streaming soak at `--rate` and prints the relay's RSS every 10 s.
+ * `--soak <seconds>` instead runs the soak of soak.ts: a steady open-loop rate of (mostly streaming) chat
+ * completions through one relay in production mode (MariaDB + Redis), with figures every interval, a
+ * drift summary, a leak check and the accounting check; it exits 1 when a request failed, the books
+ * are off or the relay kept connections/fds after the load.
  * Everything is stopped and the temp dirs removed at the end, on an error, and on Ctrl+C.
  */
 import { execFileSync } from 'node:child_process';
@@ -31,25 +34,39 @@ import {
 } from './load.ts';
 import { type BenchProcess, Cleanup, startProcess } from './processes.ts';
 import { seedEmbedded } from './seed.ts';
+import { runSoak } from './soak.ts';
 
 const root = resolve(import.meta.dirname, '../../../..');
 const upstreamEntry = join(root, 'packages/testkit/src/fake-upstream/main.ts');
 const baselineEntry = join(root, 'packages/testkit/src/bench/baseline-proxy.ts');
 
 const usage = `pnpm bench [--duration 10] [--warmup 3] [--connections 50] [--rate 500] [--chunks 20]
-           [--relay packages/relay/src/main.ts] [--relay-log-level info] [--cpu-prof DIR] [--soak SECONDS]`;
+           [--relay packages/relay/src/main.ts] [--relay-log-level info] [--cpu-prof DIR]
+pnpm bench --soak SECONDS [--rate 300] [--stream | --stream-share 0.9] [--interval 10] [--chunks 20]
+           [--chunk-delay-ms 5] [--customers 4] [--mode production|embedded] [--settle 30]
+           [--relay …] [--relay-log-level …] [--cpu-prof DIR]
+  --soak: open loop at --rate req/s for SECONDS through one relay (production: a fresh database on the
+  MariaDB of TOLLGATE_TEST_MYSQL_URL, default mysql://root@127.0.0.1:3306, and a prefix of its own on the
+  Redis of TOLLGATE_TEST_REDIS_URL, default redis://127.0.0.1:6379); --stream = every request streams.`;
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
-    rate: { type: 'string', default: '500' },
+    rate: { type: 'string' },
     chunks: { type: 'string', default: '20' },
     relay: { type: 'string', default: 'packages/relay/src/main.ts' },
     'relay-log-level': { type: 'string' },
     'cpu-prof': { type: 'string' },
     soak: { type: 'string' },
+    stream: { type: 'boolean' },
+    'stream-share': { type: 'string' },
+    interval: { type: 'string' },
+    'chunk-delay-ms': { type: 'string' },
+    customers: { type: 'string' },
+    mode: { type: 'string' },
+    settle: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -69,9 +86,9 @@ function positive(name: string, v: string | undefined): number {
 const seconds = positive('duration', args.duration);
 const warmup = args.warmup === '0' ? 0 : positive('warmup', args.warmup);
 const connections = positive('connections', args.connections);
-const rate = positive('rate', args.rate);
-const chunks = positive('chunks', args.chunks);
 const soakSeconds = args.soak === undefined ? undefined : positive('soak', args.soak);
+const rate = positive('rate', args.rate ?? (soakSeconds === undefined ? '500' : '300'));
+const chunks = positive('chunks', args.chunks);
 const relayEntry = resolve(root, args.relay);
 
 const mib = (kib: number | undefined) => (kib === undefined ? '?' : `${(kib / 1024).toFixed(0)} MiB`);
@@ -211,21 +228,6 @@ const reasons = (s: LatencyStats) =>
   Object.entries(s.failures)
     .map(([why, n]) => `${why} × ${n}`)
     .join(', ');
-
-/**
- * The relay's largest event-loop delay since the last scrape, in ms, from its Prometheus `/metrics`
- * (prom-client's default `nodejs_eventloop_lag_max_seconds`); NaN when it is not exposed.
- */
-async function loopDelayMax(relayUrl: string): Promise<number> {
-  try {
-    const res = await fetch(`${relayUrl}/metrics`);
-    const text = await res.text();
-    const m = /^\w*nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
-    return m ? Number(m[1]) * 1000 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 function describeMachine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
@@ -395,74 +397,59 @@ async function runBench(): Promise<void> {
   );
 }
 
-async function runSoak(total: number): Promise<void> {
-  const upstream = await startUpstream();
-  const { relay, key } = await startRelay(upstream);
-  const stream = workloads(key)[1]!;
-  await probe(relay.url, stream.w, 'the relay');
-  // starts the relay's event-loop delay window afresh
-  await loopDelayMax(relay.url);
-  const before = relay.rss();
-  console.log(
-    `\n## Soak: ${stream.name} at ${rate} req/s for ${total} s; relay RSS ${mib(before?.now)} at start`,
-  );
-  const head = [
-    't',
-    'RSS',
-    'peak RSS',
-    'streams',
-    'failed',
-    'p50 ms',
-    'p99 ms',
-    'max ms',
-    'relay loop max ms',
-  ];
-  console.log(table(head, []));
-  let printed = Promise.resolve();
-  const stats = await fixedRate(relay.url, stream.w, {
-    rate,
+async function soak(total: number): Promise<void> {
+  const share = args.stream ? 1 : args['stream-share'] === undefined ? 0.9 : Number(args['stream-share']);
+  if (!(share >= 0 && share <= 1)) {
+    console.error(`--stream-share must be a number from 0 to 1\n${usage}`);
+    process.exit(2);
+  }
+  const mode = args.mode ?? 'production';
+  if (mode !== 'production' && mode !== 'embedded') {
+    console.error(`--mode must be production or embedded\n${usage}`);
+    process.exit(2);
+  }
+  const nodeFlags: string[] = [];
+  if (args['cpu-prof']) {
+    const dir = resolve(process.env.INIT_CWD ?? process.cwd(), args['cpu-prof']);
+    mkdirSync(dir, { recursive: true });
+    nodeFlags.push('--cpu-prof', '--cpu-prof-dir', dir);
+    cleanup.add(() => console.log(`relay CPU profile written to ${dir}`));
+  }
+  const r = await runSoak({
     seconds: total,
-    windowSeconds: 10,
-    onWindow: (t, s) => {
-      const rss = relay.rss();
-      // rows print in order; the last one before the summary
-      printed = printed.then(async () => {
-        const loop = await loopDelayMax(relay.url);
-        const cells = [
-          `${t} s`,
-          mib(rss?.now),
-          mib(rss?.peak),
-          num(s.count),
-          s.failed ? `${num(s.failed)} (${reasons(s)})` : '0',
-          num(s.p50, 2),
-          num(s.p99, 2),
-          num(s.max, 1),
-          num(loop, 1),
-        ];
-        console.log(`| ${cells.join(' | ')} |`);
-      });
-    },
+    rate,
+    streamShare: share,
+    intervalSeconds: positive('interval', args.interval ?? '10'),
+    mode,
+    chunks,
+    chunkDelayMs:
+      args['chunk-delay-ms'] === '0' ? 0 : positive('chunk-delay-ms', args['chunk-delay-ms'] ?? '5'),
+    customers: positive('customers', args.customers ?? '4'),
+    settleSeconds: positive('settle', args.settle ?? '30'),
+    relayEntry,
+    relayLogLevel: args['relay-log-level'],
+    relayNodeFlags: nodeFlags,
+    cleanup,
   });
-  await printed;
-  const after = relay.rss();
-  console.log(
-    `\n${num(stats.count)} streams, ${num(stats.failed)} failed${stats.failed ? ` (${reasons(stats)})` : ''}, p50 ${num(stats.p50, 2)} ms, p99 ${num(stats.p99, 2)} ms; ` +
-      `relay RSS ${mib(before?.now)} → ${mib(after?.now)} (peak ${mib(after?.peak)})`,
-  );
+  if (r.totals.errorCount > 0 || !r.accounting.ok || !r.leaks.ok) process.exitCode = 1;
 }
 
 console.log(`# Tollgate relay benchmark\n\nMachine: ${describeMachine()}.`);
 console.log(
-  'The load generator (this process), the fake upstream, the baseline proxy and the relay all run on this one ' +
-    'machine and share its cores: the figures compare the relay with the baseline, they are not capacity.',
+  soakSeconds === undefined
+    ? 'The load generator (this process), the fake upstream, the baseline proxy and the relay all run on this one ' +
+        'machine and share its cores: the figures compare the relay with the baseline, they are not capacity.'
+    : 'The load generator (this process), the fake upstream, the relay, MariaDB and Redis all run on this one ' +
+        'machine and share its cores (and other work on it): the figures show stability over time, not capacity.',
 );
 console.log(
-  `Relay: ${relative(root, relayEntry)} (source ${sourceRevision()}), embedded SQLite in a temp data dir, default config` +
+  `Relay: ${relative(root, relayEntry)} (source ${sourceRevision()}), ` +
+    `${soakSeconds === undefined ? 'embedded SQLite in a temp data dir' : 'storage below'}, default config` +
     `${args['relay-log-level'] ? ` except log_level=${args['relay-log-level']}` : ' (log_level info; per-request lines are debug level)'}; ` +
-    `fake upstream: ${chunks} content chunks, no delay.`,
+    `fake upstream: ${chunks} content chunks, ${soakSeconds === undefined ? 'no delay' : 'delay below'}.`,
 );
 try {
-  if (soakSeconds !== undefined) await runSoak(soakSeconds);
+  if (soakSeconds !== undefined) await soak(soakSeconds);
   else await runBench();
 } catch (err) {
   console.error(err);
