@@ -86,6 +86,17 @@ for i = 2 + 2 * n, #ARGV do redis.call('sadd', KEYS[1], ARGV[i]) end
 if #ARGV > 1 + 2 * n then redis.call('expire', KEYS[1], 86400) end
 return 1`;
 
+/**
+ * Sets `base` to the SQL value read after `base` was ARGV[1] with nothing pending — only if `base` is
+ * still ARGV[1] and nothing is pending: then no settlement or top-up moved SQL or `base` in between.
+ */
+const RECONCILE = `
+local v = redis.call('hmget', KEYS[1], 'base', 'pending')
+if not v[1] then return 1 end
+if v[1] ~= ARGV[1] or v[2] ~= '0' then return 0 end
+redis.call('hset', KEYS[1], 'base', ARGV[2])
+return 1`;
+
 const SEED = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
 redis.call('hset', KEYS[1], 'base', ARGV[1], 'held', 0, 'pending', 0)
 return 1`;
@@ -144,6 +155,11 @@ export interface RedisBalanceStore extends BalanceStore {
   releaseHolds(requestIds: string[]): Promise<number>;
   /** lowers `base` of existing counters by costs the fallback wrote to SQL, for these request ids */
   applyDebt(debts: Map<string, number>, requestIds: string[]): Promise<void>;
+  /**
+   * Makes a counter's `base` equal SQL again, when it is quiet (nothing pending); false when it was
+   * not quiet and should be tried again. A counter not in Redis needs nothing (seeded on first use).
+   */
+  reconcile(kind: 'user' | 'token', id: number): Promise<boolean>;
   userKey(userId: number): string;
   tokenKey(tokenId: number): string;
 }
@@ -185,18 +201,22 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
         }
       }));
 
-  async function seed(kind: 'user' | 'token', id: number): Promise<void> {
+  async function readBase(kind: 'user' | 'token', id: number): Promise<number> {
     const base =
       kind === 'user'
         ? (await o.db.db.selectFrom('users').select('balance').where('id', '=', id).executeTakeFirst())
             ?.balance
         : (await o.db.db.selectFrom('tokens').select('remainQuota').where('id', '=', id).executeTakeFirst())
             ?.remainQuota;
+    return Number(base ?? 0);
+  }
+
+  async function seed(kind: 'user' | 'token', id: number): Promise<void> {
     await o.redis.eval(
       SEED,
       1,
       kind === 'user' ? userBalanceKey(id) : tokenQuotaKey(id),
-      String(Number(base ?? 0)),
+      String(await readBase(kind, id)),
     );
   }
 
@@ -290,6 +310,14 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
 
   return {
     ready: () => o.redis.status === 'ready',
+    async reconcile(kind, id) {
+      const key = kind === 'user' ? userBalanceKey(id) : tokenQuotaKey(id);
+      const [base, pending] = await o.redis.hmget(key, 'base', 'pending');
+      if (base === null || base === undefined) return true;
+      if (pending !== '0') return false;
+      const sqlValue = await readBase(kind, id);
+      return Number(await o.redis.eval(RECONCILE, 1, key, base, String(sqlValue))) === 1;
+    },
     backlog: () => backlog,
     userKey: userBalanceKey,
     tokenKey: tokenQuotaKey,

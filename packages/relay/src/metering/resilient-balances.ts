@@ -26,12 +26,14 @@ export interface ResilientBalancesOptions {
 export interface ResilientBalances extends BalanceStore {
   /** settlements not yet in SQL: the shared stream (sampled) + this relay's fallback queue */
   backlog(): number;
-  /** whether holds currently go to the in-process fallback */
+  /** whether Redis does not answer, so new holds go to the in-process fallback */
   fallbackActive(): boolean;
   /** one recovery step now (tests; the timer runs it too) */
   recover(): Promise<void>;
 }
 
+/** after the fallback is retired, how long before its counters are set from SQL (other relays' fallbacks apply their costs first) */
+const RECONCILE_DELAY_MS = 5000;
 const RETRY = { 'retry-after': '5' };
 const unavailable = (cause: unknown) => new RelayError('billing_unavailable', { cause, headers: RETRY });
 
@@ -59,6 +61,13 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
   const debts = new Map<string, number>();
   /** …and the request ids of those settlements */
   let debtIds: string[] = [];
+  /**
+   * Counters this relay's fallback touched: once everything is back on Redis and quiet, `base` is set
+   * from SQL (exact even where a broken connection left it unclear whether Redis ran a settlement).
+   */
+  const touched = new Map<string, { kind: 'user' | 'token'; id: number }>();
+  let reconcileAfter = 0;
+  let lastReconcile = 0;
   let recovering: Promise<void> | undefined;
 
   const backlog = () => primary.backlog() + (fallback?.queued() ?? 0);
@@ -71,6 +80,11 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
       });
     }
     return fallback;
+  }
+
+  function touch(s: Settlement): void {
+    touched.set(`u${s.userId}`, { kind: 'user', id: s.userId });
+    if (s.limitedKey) touched.set(`t${s.tokenId}`, { kind: 'token', id: s.tokenId });
   }
 
   function owe(s: Settlement): void {
@@ -86,6 +100,7 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
 
   async function settleInFallback(h: Hold, s: Settlement, heldThere: boolean): Promise<void> {
     const store = ensureFallback();
+    touch(s);
     // a hold that lives in Redis is released there later (orphans); the fallback gives back nothing
     await store.settle(heldThere ? h : { ...h, amount: 0 }, s);
   }
@@ -111,14 +126,24 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
         throw err;
       }
     }
-    if (!fallback || inFallback.size > 0) return;
-    await fallback.flush();
-    if (fallback.queued() > 0 || inFallback.size > 0) return; // SQL is not answering: try later
-    const done = fallback;
-    fallback = undefined;
-    // writes what arrived since the flush; its debts are applied on the next tick
-    await done.close();
-    o.logger.info('Redis answers again: balances are back on Redis');
+    if (fallback) {
+      if (inFallback.size > 0) return;
+      await fallback.flush();
+      if (fallback.queued() > 0 || inFallback.size > 0) return; // SQL is not answering: try later
+      const done = fallback;
+      fallback = undefined;
+      // writes what arrived since the flush; its debts are applied on the next tick
+      await done.close();
+      reconcileAfter = Date.now() + RECONCILE_DELAY_MS;
+      o.logger.info('Redis answers again: balances are back on Redis');
+      return;
+    }
+    // every relay has had time to apply its own fallback's costs: set the counters this one touched
+    // from SQL where they are quiet (the rest are tried again)
+    const now = Date.now();
+    if (touched.size === 0 || debts.size > 0 || now < reconcileAfter || now - lastReconcile < 2000) return;
+    lastReconcile = now;
+    for (const [k, c] of touched) if (await primary.reconcile(c.kind, c.id)) touched.delete(k);
   }
 
   function recover(): Promise<void> {
@@ -133,13 +158,13 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
   }
 
   const timer = setInterval(() => {
-    if (fallback || orphans.size > 0 || debts.size > 0) void recover();
+    if (fallback || orphans.size > 0 || debts.size > 0 || touched.size > 0) void recover();
   }, o.recoverEveryMs ?? 500);
   timer.unref();
 
   return {
     backlog,
-    fallbackActive: () => fallback !== undefined && !primary.ready(),
+    fallbackActive: () => !primary.ready(),
     recover,
 
     async hold(h: Hold): Promise<HoldRefusal | undefined> {

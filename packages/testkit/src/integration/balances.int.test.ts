@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryBalances } from '@tollgate/relay/metering/memory-balances.ts';
 import { createRedisBalances } from '@tollgate/relay/metering/redis-balances.ts';
+import {
+  createResilientBalances,
+  type ResilientBalances,
+} from '@tollgate/relay/metering/resilient-balances.ts';
 import type { BalanceStore, Hold, Settlement } from '@tollgate/relay/metering/types.ts';
 import { addToBase } from '@tollgate/shared/balance-keys.ts';
 import { createDb, type Db, migrateToLatest, num } from '@tollgate/shared/db/index.ts';
@@ -206,5 +210,171 @@ describe.each(['memory+sqlite', 'memory+mysql', 'redis+mysql'] as Kind[])('balan
       .where('id', '=', userId)
       .executeTakeFirstOrThrow();
     expect(Number(u.balance)).toBe(990);
+  });
+});
+
+/**
+ * Issue #8: a relay whose Redis connection drops (real Redis and MariaDB; the command connection is
+ * closed on purpose, as when Redis stops): holds and settlements go to the in-process fallback and SQL,
+ * and when the connection is back the Redis counters agree with SQL again — no cost twice, none lost.
+ */
+describe('resilient balances across a dropped Redis connection (redis+mysql)', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let cmd: Redis;
+  let reader: Redis;
+  let store: ResilientBalances;
+  const rnames = redisNames(`tgtest-res-${process.pid}-${Date.now().toString(36)}:`);
+
+  beforeAll(async () => {
+    const t = await createTestDatabase();
+    drop = t.drop;
+    db = createDb({ sql_dsn: t.dsn, data_dir: '' });
+    await migrateToLatest(db);
+    cmd = new Redis(testRedisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    reader = new Redis(testRedisUrl);
+    await cmd.ping().catch(() => new Promise((r) => cmd.once('ready', r)));
+    store = createResilientBalances({
+      primary: createRedisBalances({
+        db,
+        redis: cmd,
+        reader,
+        names: rnames,
+        logger,
+        flushIntervalMs: 100,
+        aggregateLedger: false,
+      }),
+      createFallback: (onApplied) =>
+        createMemoryBalances({ db, logger, flushIntervalMs: 100, aggregateLedger: false, onApplied }),
+      logger,
+      maxBacklog: 1000,
+      recoverEveryMs: 50,
+    });
+  });
+  afterAll(async () => {
+    await store?.close();
+    const keys = await cmd.keys(`${rnames.prefix}*`);
+    if (keys.length) await cmd.del(...keys);
+    cmd.disconnect();
+    await db?.close();
+    await drop?.();
+  });
+
+  it('settles what was held before and after the drop exactly once; counters equal SQL after', async () => {
+    const { userId, tokenId } = await seedUser(db, 1000, 500);
+    const before = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 100 };
+    expect(await store.hold(before)).toBeUndefined(); // in Redis
+    expect(store.fallbackActive()).toBe(false);
+
+    const ended = new Promise((r) => cmd.once('end', r));
+    cmd.disconnect();
+    await ended;
+    expect(store.fallbackActive()).toBe(true);
+    // the hold taken in Redis settles through the fallback; a new hold is checked in process
+    await store.settle(before, settlement(before, 30));
+    const during = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 100 };
+    expect(await store.hold(during)).toBeUndefined();
+    // the in-process check knows what SQL says (1000, key 500) minus what it holds: 500 more is refused
+    const tooMuch = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 401 };
+    expect(await store.hold(tooMuch)).toBe('insufficient_quota');
+    await store.settle(during, settlement(during, 40));
+    await store.flush();
+    const sqlNow = await db.db
+      .selectFrom('users')
+      .select('balance')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(Number(sqlNow.balance)).toBe(930);
+
+    await cmd.connect();
+    let counters: Record<string, string> = {};
+    let key: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) {
+      await store.recover();
+      counters = await cmd.hgetall(rnames.userBalance(userId));
+      key = await cmd.hgetall(rnames.tokenQuota(tokenId));
+      if (!store.fallbackActive() && counters.base === '930' && counters.held === '0') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // `base` mirrors SQL; the hold taken before the drop was given back once
+    expect(counters).toEqual({ base: '930', held: '0', pending: '0' });
+    expect(key).toEqual({ base: '430', held: '0', pending: '0' });
+    // and back on Redis: a new request holds and settles there
+    const after = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 50 };
+    expect(await store.hold(after)).toBeUndefined();
+    expect(await cmd.hget(rnames.userBalance(userId), 'held')).toBe('50');
+    await store.settle(after, settlement(after, 5));
+    await store.flush();
+    const rows = await db.db
+      .selectFrom('logs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('userId', '=', userId)
+      .where('kind', '=', 'usage')
+      .executeTakeFirstOrThrow();
+    expect(num(rows.n)).toBe(3);
+    const u = await db.db
+      .selectFrom('users')
+      .select('balance')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(Number(u.balance)).toBe(925);
+  });
+
+  it('a counter that drifted is set from SQL only when nothing is pending', async () => {
+    const { userId, tokenId } = await seedUser(db, 1000);
+    const h = { requestId: nextId(), userId, tokenId, limitedKey: false, amount: 10 };
+    expect(await store.hold(h)).toBeUndefined();
+    await store.settle(h, settlement(h, 10));
+    await store.flush();
+    const key = rnames.userBalance(userId);
+    expect(await cmd.hgetall(key)).toEqual({ base: '990', held: '0', pending: '0' });
+    await cmd.hincrby(key, 'base', 7); // drift
+    const primary = createRedisBalances({
+      db,
+      redis: cmd,
+      reader: new Redis(testRedisUrl),
+      names: rnames,
+      logger,
+      flushIntervalMs: 100,
+      aggregateLedger: false,
+    });
+    try {
+      // a settlement on its way to SQL (pending): not quiet, nothing is touched
+      await cmd.hincrby(key, 'pending', 3);
+      expect(await primary.reconcile('user', userId)).toBe(false);
+      expect(await cmd.hget(key, 'base')).toBe('997');
+      await cmd.hincrby(key, 'pending', -3);
+      expect(await primary.reconcile('user', userId)).toBe(true);
+      expect(await cmd.hgetall(key)).toEqual({ base: '990', held: '0', pending: '0' });
+      // a counter Redis does not have needs nothing (it is seeded from SQL on first use)
+      expect(await primary.reconcile('user', 987_654_321)).toBe(true);
+    } finally {
+      await primary.close();
+    }
+  });
+
+  it('refuses new requests with billing_unavailable once the backlog reaches its bound', async () => {
+    const full = createResilientBalances({
+      primary: createRedisBalances({
+        db,
+        redis: cmd,
+        reader: new Redis(testRedisUrl),
+        names: rnames,
+        logger,
+        flushIntervalMs: 100,
+        aggregateLedger: false,
+      }),
+      createFallback: (onApplied) =>
+        createMemoryBalances({ db, logger, flushIntervalMs: 100, aggregateLedger: false, onApplied }),
+      logger,
+      maxBacklog: 0,
+    });
+    try {
+      const { userId, tokenId } = await seedUser(db, 1000);
+      const refused = full.hold({ requestId: nextId(), userId, tokenId, limitedKey: false, amount: 1 });
+      await expect(refused).rejects.toMatchObject({ code: 'billing_unavailable', status: 503 });
+    } finally {
+      await full.close();
+    }
   });
 });

@@ -176,7 +176,7 @@ describe('Redis stopped for 30 s under load (production, 2 relays)', () => {
           Number(ub.base) === bb.balance &&
           Number(tb.base) === bb.tokenRemain
         );
-      }, 10_000);
+      }, 20_000);
       if (!counters)
         throw new Error(
           `Redis counters disagree with SQL: ${JSON.stringify({
