@@ -44,6 +44,18 @@ export function readMemory(pid: number): Memory | undefined {
   }
 }
 
+/** CPU time a process has used so far (user + system), seconds; undefined once it is gone. */
+export function readCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the parenthesised name: state is field 3, utime 14, stime 15 (clock ticks, 100/s)
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 interface TcpEntry {
   localPort: number;
   remotePort: number;

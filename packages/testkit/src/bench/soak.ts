@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, get, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createDb, num } from '@tollgate/shared/db/index.ts';
 import { costOf } from '@tollgate/shared/pricing.ts';
@@ -23,7 +23,14 @@ import { Redis } from 'ioredis';
 import { booksOf } from '../harness/customers.ts';
 import { freePort } from '../harness/ports.ts';
 import { checkRedis, createTestDatabase, testRedisUrl } from '../harness/services.ts';
-import { type Memory, type OpenHandles, readMemory, readOpenHandles, type SocketPeers } from './proc.ts';
+import {
+  type Memory,
+  type OpenHandles,
+  readCpuSeconds,
+  readMemory,
+  readOpenHandles,
+  type SocketPeers,
+} from './proc.ts';
 import { type BenchProcess, Cleanup, startProcess } from './processes.ts';
 import { SEED_PRICE, type SeededCustomer, seed } from './seed.ts';
 
@@ -98,6 +105,16 @@ export interface IntervalFigures extends ResourceSample {
   sendLagMax: number;
   /** requests open at the end of the interval */
   inFlight: number;
+  /** CPU used during the interval, % of one core: the relay, the fake upstream, this load generator */
+  cpu: CpuShares;
+  /** the machine's 1-minute load average at the end of the interval (other work on it shows here) */
+  loadAverage: number;
+}
+
+export interface CpuShares {
+  relay: number;
+  upstream: number;
+  loadGenerator: number;
 }
 
 export interface Drift {
@@ -151,6 +168,8 @@ export interface SoakResult {
   settled: ResourceSample;
   settleSeconds: number;
   drift: { rssMiB: Drift; heapMiB: Drift; fds: Drift; p99: Drift; ttftP99: Drift };
+  /** CPU over the whole load, % of one core */
+  cpu: CpuShares;
   /** least-squares slope of RSS over the last two thirds of the intervals, MiB per minute */
   rssSlopeMiBPerMin: number;
   leaks: LeakCheck;
@@ -703,6 +722,29 @@ async function checkAccounting(env: Environment, loop: OpenLoop): Promise<Accoun
   }
 }
 
+/** CPU seconds of the three processes at one moment, and the difference to another as shares. */
+function cpuMeter(env: Environment) {
+  const read = () => ({
+    at: performance.now(),
+    relay: readCpuSeconds(env.relay.pid) ?? Number.NaN,
+    upstream: readCpuSeconds(env.upstream.pid) ?? Number.NaN,
+    self: (() => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    })(),
+  });
+  const since = (a: ReturnType<typeof read>, b: ReturnType<typeof read>): CpuShares => {
+    const wall = (b.at - a.at) / 1000;
+    const pct = (x: number, y: number) => ((y - x) / wall) * 100;
+    return {
+      relay: pct(a.relay, b.relay),
+      upstream: pct(a.upstream, b.upstream),
+      loadGenerator: pct(a.self, b.self),
+    };
+  };
+  return { read, since };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // printing
 
@@ -736,6 +778,8 @@ const HEAD = [
   'sockets c/u/db/r/o',
   'handles',
   'loop ms',
+  'CPU % r/u/g',
+  'load',
 ];
 
 function row(f: IntervalFigures): string[] {
@@ -757,6 +801,8 @@ function row(f: IntervalFigures): string[] {
     socketsText(f.handles),
     fmt(f.gauges.activeHandles),
     fmt(f.gauges.loopLagMaxMs, 0),
+    `${fmt(f.cpu.relay)}/${fmt(f.cpu.upstream)}/${fmt(f.cpu.loadGenerator)}`,
+    fmt(f.loadAverage, 1),
   ];
 }
 
@@ -790,6 +836,9 @@ export function summaryLines(r: SoakResult): string[] {
       `${fmt(t.ok)} good, ${fmt(t.errorCount)} failed${t.errorCount ? ` (${errorsText(t.errors)})` : ''}; ` +
       `whole run p50 ${fmt(t.p50, 1)} ms, p99 ${fmt(t.p99, 1)} ms, TTFT p99 ${fmt(t.ttftP99, 1)} ms; ` +
       `at most ${fmt(t.peakInFlight)} requests open at once.`,
+    `CPU over the load, % of one core (the machine has ${availableParallelism()}): relay ${fmt(r.cpu.relay)} %, ` +
+      `fake upstream ${fmt(r.cpu.upstream)} %, load generator ${fmt(r.cpu.loadGenerator)} %; ` +
+      `mean 1-min load average ${fmt(mean(r.intervals.map((i) => i.loadAverage)), 1)}.`,
     `Drift, mean of the first third of the intervals (the first one, warm-up, left out) → mean of the last third:`,
     `  ${driftText('RSS', r.drift.rssMiB, 'MiB')}; slope over the last two thirds ${r.rssSlopeMiBPerMin >= 0 ? '+' : '−'}${Math.abs(r.rssSlopeMiBPerMin).toFixed(2)} MiB/min`,
     `  ${driftText('heap used', r.drift.heapMiB, 'MiB')}`,
@@ -851,13 +900,21 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     print(
       'Latency and TTFT from each request\'s due time (open loop); "lag": the load generator\'s largest delay ' +
         'in sending; "open": requests in flight; sockets: clients/upstream/MySQL/Redis/other; "handles": ' +
-        'the relay\'s active libuv handles; "loop": its largest event-loop delay.',
+        'the relay\'s active libuv handles; "loop": its largest event-loop delay; CPU: % of one core used by ' +
+        'the relay, the fake upstream and the load generator; "load": the machine\'s 1-minute load average.',
     );
     print(line(HEAD));
     print(`|${HEAD.map(() => '---').join('|')}|`);
     const intervals: IntervalFigures[] = [];
     let printed = Promise.resolve();
+    const cpu = cpuMeter(env);
+    const cpuAtStart = cpu.read();
+    let cpuBefore = cpuAtStart;
     await loop.run(o.seconds, o.rate, o.intervalSeconds, (t, w) => {
+      const cpuNow = cpu.read();
+      const cpuShares = cpu.since(cpuBefore, cpuNow);
+      cpuBefore = cpuNow;
+      const loadAverage = loadavg()[0]!;
       const memory = readMemory(env.relay.pid);
       const handles = readOpenHandles(env.relay.pid, env.peers);
       const inFlight = loop.inFlight;
@@ -868,6 +925,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
           t,
           ...figures,
           inFlight,
+          cpu: cpuShares,
+          loadAverage,
           memory,
           handles,
           gauges: await readGauges(env.relay.url),
@@ -876,6 +935,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         print(line(row(f)));
       });
     });
+    const cpuWholeLoad = cpu.since(cpuAtStart, cpu.read());
     await printed;
     await loop.drain(60_000);
     const stillOpen = loop.inFlight;
@@ -927,6 +987,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         p99: drift(intervals, (i) => i.p99),
         ttftP99: drift(intervals, (i) => i.ttftP99),
       },
+      cpu: cpuWholeLoad,
       rssSlopeMiBPerMin: slopePerMinute(
         intervals.slice(k).map((i) => ({ t: i.t, y: mib(i.memory?.rss) ?? Number.NaN })),
       ),
