@@ -95,6 +95,8 @@ export const configSchema = z
      * against the sensitive-word list. false → neither (the rules over traffic and sensitive words see nothing).
      */
     alerts_enabled: bool.default(true),
+    /** seconds between two evaluations of the alert rules (the job leader) */
+    alerts_interval_seconds: int(1).default(15),
     auto_price_updates: bool.default(false),
     user_invoice_month: bool.default(false),
     /**

@@ -33,7 +33,7 @@ export function startJobs(deps: ControlPlaneDeps, o: { jobs?: Job[] } = {}): { s
       everyMs: 500,
       run: createRelayEventsJob(deps, { consumer, traffic: alerts.traffic }),
     },
-    { name: 'alerts', everyMs: 15_000, run: alerts.evaluate },
+    { name: 'alerts', everyMs: deps.cfg.alerts_interval_seconds * 1000, run: alerts.evaluate },
     { name: 'channel-tests', everyMs: 30_000, run: createChannelTestsJob(deps) },
     { name: 'release-holds', everyMs: 5_000, run: createReleaseHoldsJob(deps) },
     {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
 import { booksOf, type Customer, newCustomer, waitForKey } from '../harness/customers.ts';
 import { type PrivateMariaDb, startPrivateMariaDb } from '../harness/private-services.ts';
+import { type HttpReceiver, startHttpReceiver } from '../harness/receivers.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
 import { eventually, metricValue, steadyLoad } from './load.ts';
@@ -27,13 +28,18 @@ describe('MySQL stopped for 30 s under load (production, 2 relays)', () => {
   let db: Db;
   let admin: SiteClient;
   let relays: string[];
+  let hook: HttpReceiver;
 
   beforeAll(async () => {
     mysql = await startPrivateMariaDb();
     up = await startFakeUpstream({ defaults: { latencyMs: 15 }, maxLogEntries: 0 });
     stack = await startStack(
       'production',
-      { TOLLGATE_LOG_LEVEL: 'error', TOLLGATE_SETTLEMENT_BACKLOG_MAX: String(BACKLOG_MAX) },
+      {
+        TOLLGATE_LOG_LEVEL: 'error',
+        TOLLGATE_SETTLEMENT_BACKLOG_MAX: String(BACKLOG_MAX),
+        TOLLGATE_ALERTS_INTERVAL_SECONDS: '1',
+      },
       { freeModels: false, mysqlUrl: mysql.serverUrl },
     );
     relays = [stack.relayUrl, (await stack.addRelay()).url];
@@ -47,6 +53,20 @@ describe('MySQL stopped for 30 s under load (production, 2 relays)', () => {
       models: ['gpt-4o-mini'],
     });
     await admin.prices.set.mutate({ model: 'gpt-4o-mini', inputPrice: 100_000, outputPrice: 300_000 });
+    // the operator's alert on the settlement backlog, to a webhook
+    hook = await startHttpReceiver();
+    const channel = await admin.alerts.createChannel.mutate({
+      name: 'ops hook',
+      type: 'webhook',
+      config: { url: hook.url },
+    });
+    await admin.alerts.createRule.mutate({
+      kind: 'settlement_backlog',
+      name: 'Settlement backlog',
+      params: { thresholdEntries: BACKLOG_MAX / 3 },
+      cooldownSeconds: 3600,
+      notificationChannelIds: [channel.id],
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -54,6 +74,7 @@ describe('MySQL stopped for 30 s under load (production, 2 relays)', () => {
     await stack?.stop();
     await up?.close();
     await mysql?.destroy();
+    await hook?.close();
   });
 
   it('serves from the snapshot, buffers settlements up to the bound, writes them all when it returns', async () => {
@@ -64,6 +85,7 @@ describe('MySQL stopped for 30 s under load (production, 2 relays)', () => {
       tag: 'mysql-b',
     });
     for (const k of [a.key, b.key]) await waitForKey(relays, k);
+    await sleep(1500); // the alert engine has evaluated (and cached) the rules at least once
     const load = steadyLoad(
       relays.flatMap((url) => [
         { url, key: a.key, userId: a.userId },
@@ -85,6 +107,9 @@ describe('MySQL stopped for 30 s under load (production, 2 relays)', () => {
     expect(sawBound).toBe(true);
     expect(peak).toBeGreaterThan(0);
     const servedDuring = load.total() - servedBefore;
+    // the operators hear of it while MySQL is still down (the engine works from its cached rules)
+    const alerted = await hook.waitFor(1, 10_000);
+    expect(JSON.stringify(alerted[0]?.json)).toContain('Settlement backlog');
     // the relays stay ready: they serve from their snapshot
     for (const url of relays) expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
