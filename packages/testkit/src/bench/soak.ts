@@ -298,10 +298,20 @@ function usageOf(
   return { promptTokens: Number(prompt), completionTokens: Number(completion), cachedTokens: Number(cached) };
 }
 
+/**
+ * Keep-alive connections to the relay. An idle one is closed after 3 s, before the relay's server does
+ * (Node's default keepAliveTimeout, 5 s, announced as `Keep-Alive: timeout=5`): reusing a connection the
+ * server is closing at that moment gives ECONNRESET, the keep-alive race every HTTP client avoids this
+ * way (undici/fetch: the announced timeout minus 1 s).
+ */
+function newAgent(): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 1024, timeout: 3000 });
+}
+
 /** Open-loop sender of chat completions to one relay, keeping per-interval and per-customer figures. */
 class OpenLoop {
   readonly url: URL;
-  agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+  agent = newAgent();
   inFlight = 0;
   peakInFlight = 0;
   window = new Window();
@@ -497,7 +507,7 @@ class OpenLoop {
   /** Closes every connection of the load generator (the next request opens new ones). */
   closeConnections(): void {
     this.agent.destroy();
-    this.agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+    this.agent = newAgent();
   }
 }
 
