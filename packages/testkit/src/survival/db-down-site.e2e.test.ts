@@ -2,6 +2,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from '../harness/browser.ts';
 import { type PrivateMariaDb, startPrivateMariaDb } from '../harness/private-services.ts';
+import { type HttpReceiver, startHttpReceiver } from '../harness/receivers.ts';
+import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
 
 /**
@@ -9,7 +11,9 @@ import { type Stack, startStack } from '../harness/stack.ts';
  * MariaDB server of the test's own, which the test stops and starts. While it is down every page
  * answers 503 with the translated "database unavailable" page (no stack trace, no driver text), the
  * tRPC API a typed SERVICE_UNAVAILABLE error, /api/health 503; once it is back the same site process
- * serves pages again (no restart), and an open browser page recovers by itself.
+ * serves pages again (no restart), and an open browser page recovers by itself. The site's alert
+ * engine notices the outage itself: a "database unreachable" rule notifies a webhook while MySQL is
+ * down, and the alert is in the history once it is back.
  */
 
 const EN_TITLE = 'Database unavailable';
@@ -21,6 +25,8 @@ describe('the site while MySQL is down', () => {
   let maria: PrivateMariaDb;
   let stack: Stack;
   let browser: Browser;
+  let hook: HttpReceiver;
+  let admin: SiteClient;
   let cookie = '';
   let mariaDown = false;
 
@@ -51,10 +57,46 @@ describe('the site while MySQL is down', () => {
 
   beforeAll(async () => {
     maria = await startPrivateMariaDb();
-    [stack, browser] = await Promise.all([
+    [stack, browser, hook] = await Promise.all([
       startStack('production', {}, { mysqlUrl: maria.serverUrl }),
       launchBrowser(),
+      startHttpReceiver(),
     ]);
+    // the outage alert, routed to a webhook: the site's job leader evaluates it every 15 s
+    admin = siteClient(stack.siteUrl);
+    await admin.auth.login.mutate(stack.admin);
+    const channel = await admin.alerts.createChannel.mutate({
+      name: 'ops hook',
+      type: 'webhook',
+      config: { url: `${hook.url}/alerts` },
+    });
+    await admin.alerts.createRule.mutate({
+      kind: 'database_unreachable',
+      name: 'SQL down',
+      params: { seconds: 1 },
+      notificationChannelIds: [channel.id],
+    });
+    // a rule that fires at once (a model whose only channel is off) marks the engine's first
+    // evaluation: from then on it holds the rules above in memory
+    const off = await admin.channels.create.mutate({
+      name: 'off',
+      baseUrl: 'http://127.0.0.1:9',
+      keys: ['sk-off'],
+      models: ['outage-marker-model'],
+    });
+    await admin.channels.setStatus.mutate({ id: off.id, status: 'manual_disabled' });
+    await admin.alerts.createRule.mutate({
+      kind: 'no_channel',
+      name: 'marker',
+      notificationChannelIds: [channel.id],
+    });
+    await hook.waitFor(1, 30_000);
+    expect(hook.received[0]!.json).toMatchObject({
+      kind: 'no_channel',
+      subject: 'model:outage-marker-model',
+    });
+
+    // the session cookie of a browser, for plain page requests
     const res = await fetch(`${stack.siteUrl}/api/trpc/auth.login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-tollgate-csrf': '1' },
@@ -70,6 +112,7 @@ describe('the site while MySQL is down', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await hook?.close();
     // the stack drops its database on the server: it must be running
     if (mariaDown) await maria.start().catch(() => undefined);
     await stack?.stop();
@@ -171,6 +214,19 @@ describe('the site while MySQL is down', () => {
     expect(await health.json()).toMatchObject({ status: 'unavailable', database: 'down' });
   });
 
+  it('the alert engine notifies "database unreachable" while MySQL is still down', async () => {
+    // two evaluations (15 s apart) see SQL failing: the second one fires from the cached rule + channel
+    const fired = () =>
+      hook.received.filter(
+        (r) => (r.json as { state?: string; kind?: string }).kind === 'database_unreachable',
+      );
+    const deadline = Date.now() + 50_000;
+    while (fired().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(mariaDown).toBe(true);
+    expect(fired().map((r) => (r.json as { state: string }).state)).toEqual(['fired']);
+    expect(fired()[0]!.json).toMatchObject({ ruleName: 'SQL down', subject: 'sql' });
+  }, 70_000);
+
   it('MySQL back: the same site process serves pages and the API again', async () => {
     const pid = stack.site.child.pid;
     await startMaria();
@@ -183,16 +239,33 @@ describe('the site while MySQL is down', () => {
     }
     expect(await health.json()).toMatchObject({ status: 'ok', database: 'up', redis: 'up' });
 
-    const admin = await get('/admin', { cookie });
-    expect(admin.status).toBe(200);
-    expect(await admin.text()).not.toContain(EN_TITLE);
+    const adminPage = await get('/admin', { cookie });
+    expect(adminPage.status).toBe(200);
+    expect(await adminPage.text()).not.toContain(EN_TITLE);
     const me = await get('/api/trpc/auth.me', { cookie });
     expect(me.status).toBe(200);
     expect(await me.text()).toContain(stack.admin.email);
     expect((await get('/login')).status).toBe(200);
     expect(stack.site.child.pid).toBe(pid);
     expect(stack.site.child.exitCode).toBeNull();
-  });
+
+    // the next evaluation resolves the outage alert and writes it, with its deliveries, to the history
+    const resolved = () =>
+      hook.received.some((r) => {
+        const m = r.json as { state?: string; kind?: string };
+        return m.kind === 'database_unreachable' && m.state === 'resolved';
+      });
+    const until = Date.now() + 30_000;
+    while (!resolved() && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+    expect(resolved()).toBe(true);
+    const history = await admin.alerts.history.query({});
+    const row = history.find((e) => e.kind === 'database_unreachable');
+    expect(row).toMatchObject({ state: 'resolved', subject: 'sql' });
+    expect(row!.deliveries.map((d) => [d.state, d.ok])).toEqual([
+      ['fired', true],
+      ['resolved', true],
+    ]);
+  }, 60_000);
 
   it('the admin alerts page offers the outage rules (settlement backlog, database unreachable)', async () => {
     const p = await openPage(browser, stack.siteUrl);
@@ -213,16 +286,16 @@ describe('the site while MySQL is down', () => {
     expect(await form.innerText()).toContain('Backlog entries above');
     await form.locator('[data-testid="rule-param-thresholdEntries"]').fill('5000');
     await form.locator('[data-testid="rule-save"]').click();
-    const backlog = p.tid('rule-row').filter({ hasText: 'Settlement backlog (database outage)' });
+    const backlog = p.tid('rule-row').filter({ hasText: 'Backlog entries above = 5000' });
     await backlog.waitFor();
-    expect(await backlog.innerText()).toContain('Backlog entries above = 5000');
+    expect(await backlog.innerText()).toContain('Settlement backlog (database outage)');
 
     await kind.selectOption('database_unreachable');
     expect(await form.innerText()).toContain('Unreachable for (seconds)');
     await form.locator('[data-testid="rule-save"]').click();
-    const unreachable = p.tid('rule-row').filter({ hasText: 'Database unreachable' });
+    const unreachable = p.tid('rule-row').filter({ hasText: 'Unreachable for (seconds) = 60' });
     await unreachable.waitFor();
-    expect(await unreachable.innerText()).toContain('Unreachable for (seconds) = 60');
+    expect(await unreachable.innerText()).toContain('Database unreachable');
     await p.shot('admin-alerts-outage-rules');
     expect(p.problems).toEqual([]);
     await p.context.close();
