@@ -47,7 +47,10 @@ function markDown(reason: unknown) {
   if (st.down) return;
   st.down = true;
   st.downSince = Date.now();
-  const detail = reason instanceof Error ? reason.message : String(reason);
+  // the innermost cause names the failure (a migration error wraps the connection error)
+  let root: unknown = reason;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const detail = root instanceof Error ? root.message : String(root);
   console.warn(`[site] database unavailable (${detail}); pages answer 503 until it is back`);
   schedule();
 }
