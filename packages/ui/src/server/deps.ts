@@ -44,3 +44,11 @@ export function getDeps(): Promise<ControlPlaneDeps> {
   }
   return p;
 }
+
+/** Closes this process's database pool and Redis connection, if they were opened (site shutdown). */
+export async function closeDeps(): Promise<void> {
+  const p = g[KEY];
+  g[KEY] = undefined;
+  const deps = await p?.catch(() => undefined);
+  if (deps) await closeControlPlaneDeps(deps).catch(() => undefined);
+}

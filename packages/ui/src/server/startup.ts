@@ -1,7 +1,7 @@
 import { startJobs } from '@tollgate/control-plane';
 import { definePlugin } from 'nitro';
 import { startDbProbe, stopDbProbe } from './db-health.ts';
-import { getDeps } from './deps.ts';
+import { closeDeps, getDeps } from './deps.ts';
 
 /**
  * Nitro plugin run once when the site process starts: opens the deps (migrate, first admin) right
@@ -32,5 +32,7 @@ export default definePlugin((nitroApp) => {
     stopDbProbe();
     await ready;
     await jobs?.stop();
+    // open connections would keep the process alive after SIGTERM
+    await closeDeps();
   });
 });
