@@ -2,7 +2,7 @@ import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
-import { booksOf, newCustomer, waitForKey } from '../harness/customers.ts';
+import { booksOf, newCustomer, servePricedModel, waitForKey } from '../harness/customers.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
 
@@ -31,13 +31,7 @@ describe.each(['embedded', 'production'] as const)('relay restart under load (%s
     db = createDb({ sql_dsn: stack.env.TOLLGATE_SQL_DSN, data_dir: stack.env.TOLLGATE_DATA_DIR! });
     admin = siteClient(stack.siteUrl);
     await admin.auth.login.mutate(stack.admin);
-    await admin.channels.create.mutate({
-      name: 'up',
-      baseUrl: up.url,
-      keys: ['sk-up-0001'],
-      models: ['gpt-4o-mini'],
-    });
-    await admin.prices.set.mutate({ model: 'gpt-4o-mini', inputPrice: 100_000, outputPrice: 300_000 });
+    await servePricedModel(admin, up.url);
   });
   afterAll(async () => {
     await agent.close();

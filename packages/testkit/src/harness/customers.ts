@@ -81,3 +81,27 @@ export async function booksOf(db: Db, userId: number, tokenId?: number) {
     ledger: num(ledger.s),
   };
 }
+
+/** The price most tests bill at: 100,000 in and 300,000 out per million tokens (quota units). */
+export const TEST_PRICE = { inputPrice: 100_000, outputPrice: 300_000 } as const;
+
+/**
+ * As the admin: routes `model` (default gpt-4o-mini) to one upstream channel and prices it at
+ * {@link TEST_PRICE}; returns the channel.
+ */
+export async function servePricedModel(
+  admin: SiteClient,
+  upstreamUrl: string,
+  o: { name?: string; model?: string } = {},
+) {
+  const model = o.model ?? 'gpt-4o-mini';
+  const name = o.name ?? 'up';
+  const channel = await admin.channels.create.mutate({
+    name,
+    baseUrl: upstreamUrl,
+    keys: [`sk-${name}-000001`],
+    models: [model],
+  });
+  await admin.prices.set.mutate({ model, ...TEST_PRICE });
+  return channel;
+}

@@ -1,7 +1,7 @@
 import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
-import { booksOf, type Customer, newCustomer, waitForKey } from '../harness/customers.ts';
+import { booksOf, type Customer, newCustomer, servePricedModel, waitForKey } from '../harness/customers.ts';
 import { type PrivateMariaDb, startPrivateMariaDb } from '../harness/private-services.ts';
 import { type HttpReceiver, startHttpReceiver } from '../harness/receivers.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
@@ -46,13 +46,7 @@ describe('MySQL stopped for 30 s under load (production, 2 relays)', () => {
     db = createDb({ sql_dsn: stack.env.TOLLGATE_SQL_DSN, data_dir: stack.env.TOLLGATE_DATA_DIR! });
     admin = siteClient(stack.siteUrl);
     await admin.auth.login.mutate(stack.admin);
-    await admin.channels.create.mutate({
-      name: 'up',
-      baseUrl: up.url,
-      keys: ['sk-up'],
-      models: ['gpt-4o-mini'],
-    });
-    await admin.prices.set.mutate({ model: 'gpt-4o-mini', inputPrice: 100_000, outputPrice: 300_000 });
+    await servePricedModel(admin, up.url);
     // the operator's alert on the settlement backlog, to a webhook
     hook = await startHttpReceiver();
     const channel = await admin.alerts.createChannel.mutate({

@@ -3,7 +3,7 @@ import { redisNames } from '@tollgate/shared/redis-names.ts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
-import { booksOf, type Customer, newCustomer, waitForKey } from '../harness/customers.ts';
+import { booksOf, type Customer, newCustomer, servePricedModel, waitForKey } from '../harness/customers.ts';
 import { type PrivateRedis, startPrivateRedis } from '../harness/private-services.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
@@ -41,13 +41,7 @@ describe('Redis stopped for 30 s under load (production, 2 relays)', () => {
     db = createDb({ sql_dsn: stack.env.TOLLGATE_SQL_DSN, data_dir: stack.env.TOLLGATE_DATA_DIR! });
     admin = siteClient(stack.siteUrl);
     await admin.auth.login.mutate(stack.admin);
-    await admin.channels.create.mutate({
-      name: 'up',
-      baseUrl: up.url,
-      keys: ['sk-up'],
-      models: ['gpt-4o-mini'],
-    });
-    await admin.prices.set.mutate({ model: 'gpt-4o-mini', inputPrice: 100_000, outputPrice: 300_000 });
+    await servePricedModel(admin, up.url);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
-import { booksOf, type Customer, newCustomer, waitForKey } from '../harness/customers.ts';
+import { booksOf, type Customer, newCustomer, servePricedModel, waitForKey } from '../harness/customers.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
 import { steadyLoad } from './load.ts';
@@ -43,18 +43,8 @@ describe('an upstream goes away under load (production, 2 relays, 2 channels)', 
     db = createDb({ sql_dsn: stack.env.TOLLGATE_SQL_DSN, data_dir: stack.env.TOLLGATE_DATA_DIR! });
     admin = siteClient(stack.siteUrl);
     await admin.auth.login.mutate(stack.admin);
-    for (const [name, up] of [
-      ['A', a],
-      ['B', b],
-    ] as const) {
-      await admin.channels.create.mutate({
-        name,
-        baseUrl: up.url,
-        keys: [`sk-${name}`],
-        models: ['gpt-4o-mini'],
-      });
-    }
-    await admin.prices.set.mutate({ model: 'gpt-4o-mini', inputPrice: 100_000, outputPrice: 300_000 });
+    await servePricedModel(admin, a.url, { name: 'A' });
+    await servePricedModel(admin, b.url, { name: 'B' });
   }, 120_000);
 
   afterAll(async () => {
