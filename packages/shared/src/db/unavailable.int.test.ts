@@ -53,10 +53,11 @@ describe('isDbUnavailable on real driver errors', () => {
     const killer = createDb({ sql_dsn: MYSQL, data_dir: '' }, { poolSize: 1 });
     try {
       const id = (await sql<{ id: number }>`select connection_id() as id`.execute(h.db)).rows[0]!.id;
-      const slow = sql`select sleep(5)`.execute(h.db);
+      // the rejection is caught from the start: it may come before the KILL statement returns
+      const slow = caught(sql`select sleep(5)`.execute(h.db));
       await new Promise((r) => setTimeout(r, 200));
       await sql`kill ${sql.raw(String(Number(id)))}`.execute(killer.db);
-      const err = await caught(slow);
+      const err = await slow;
       expect(isDbUnavailable(err)).toBe(true);
       // the pool drops the dead connection and opens a new one
       const again = (await sql<{ one: number }>`select 1 as one`.execute(h.db)).rows[0]!.one;
