@@ -327,6 +327,7 @@ class OpenLoop {
   /** x-request-id of every good answer */
   readonly requestIds = new Set<string>();
   #idle: (() => void) | undefined;
+  #abandoned = false;
   readonly #bodies: { stream: Buffer; plain: Buffer };
   readonly customers: LoadCustomer[];
   readonly streamShare: number;
@@ -373,7 +374,7 @@ class OpenLoop {
     let text = '';
     let finished = false;
     const done = (failure: string | undefined, requestId?: string) => {
-      if (finished) return;
+      if (finished || this.#abandoned) return;
       finished = true;
       this.inFlight--;
       const now = performance.now();
@@ -502,6 +503,12 @@ class OpenLoop {
       ]);
     }
     this.#idle = undefined;
+  }
+
+  /** Counts the requests still open as failed (`kind`); their answers, if any come, are ignored. */
+  abandonOpenRequests(kind: string): void {
+    if (this.inFlight > 0) this.errors[kind] = (this.errors[kind] ?? 0) + this.inFlight;
+    this.#abandoned = true;
   }
 
   /** Closes every connection of the load generator (the next request opens new ones). */
@@ -948,10 +955,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const cpuWholeLoad = cpu.since(cpuAtStart, cpu.read());
     await printed;
     await loop.drain(60_000);
-    const stillOpen = loop.inFlight;
-    if (stillOpen > 0) {
-      loop.errors['no answer within 60 s of the end'] = stillOpen;
-    }
+    loop.abandonOpenRequests('no answer within 60 s of the end');
     loop.closeConnections();
     const afterLoad = await sample(env);
     // settle: idle connections close (ours at once; the relay's to the upstream stay pooled)
