@@ -42,7 +42,7 @@ const baselineEntry = join(root, 'packages/testkit/src/bench/baseline-proxy.ts')
 
 const usage = `pnpm bench [--duration 10] [--warmup 3] [--connections 50] [--rate 500] [--chunks 20]
            [--relay packages/relay/src/main.ts] [--relay-log-level info] [--cpu-prof DIR]
-pnpm bench --soak SECONDS [--rate 300] [--stream | --stream-share 0.9] [--interval 10] [--chunks 20]
+pnpm bench --soak SECONDS [--rate 200] [--stream | --stream-share 0.9] [--interval 10] [--chunks 20]
            [--chunk-delay-ms 5] [--customers 4] [--mode production|embedded] [--settle 30]
            [--relay …] [--relay-log-level …] [--cpu-prof DIR]
   --soak: open loop at --rate req/s for SECONDS through one relay (production: a fresh database on the
@@ -87,7 +87,7 @@ const seconds = positive('duration', args.duration);
 const warmup = args.warmup === '0' ? 0 : positive('warmup', args.warmup);
 const connections = positive('connections', args.connections);
 const soakSeconds = args.soak === undefined ? undefined : positive('soak', args.soak);
-const rate = positive('rate', args.rate ?? (soakSeconds === undefined ? '500' : '300'));
+const rate = positive('rate', args.rate ?? (soakSeconds === undefined ? '500' : '200'));
 const chunks = positive('chunks', args.chunks);
 const relayEntry = resolve(root, args.relay);
 
