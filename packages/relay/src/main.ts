@@ -153,6 +153,9 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, port: cfg.relay_port, hostname: cfg.host }, (info) => {
     logger.info({ port: info.port }, `relay listening on http://${cfg.host}:${info.port}`);
   });
+  const httpServer = server as import('node:http').Server;
+  httpServer.keepAliveTimeout = cfg.keep_alive_timeout;
+  httpServer.headersTimeout = Math.max(60_000, cfg.keep_alive_timeout + 1000);
   void sync.start();
 
   let stopping = false;

@@ -52,6 +52,11 @@ export const configSchema = z
      * which relays refuse new requests with 503 until the database catches up (MySQL outage bound).
      */
     settlement_backlog_max: int(1).default(200_000),
+    /**
+     * Milliseconds the relay keeps an idle client connection open; longer than the proxy's own idle
+     * timeout in front of it (Nginx upstream keepalive_timeout 60 s), so the proxy always closes first.
+     */
+    keep_alive_timeout: int(1000).default(65_000),
     /** milliseconds SIGTERM waits for in-flight requests (streams included) before closing them */
     shutdown_timeout: int(0).default(30_000),
     /** Milliseconds one upstream attempt may stay silent: before its headers, and between body chunks. */
