@@ -26,7 +26,8 @@ describe('an upstream goes away under load (production, 2 relays, 2 channels)', 
   beforeAll(async () => {
     [a, b] = await Promise.all([
       startFakeUpstream({ defaults: { latencyMs: 10 }, maxLogEntries: 0 }),
-      startFakeUpstream({ defaults: { latencyMs: 10 }, maxLogEntries: 0 }),
+      // B logs every request it receives: its failed answers are not in its served totals
+      startFakeUpstream({ defaults: { latencyMs: 10 }, maxLogEntries: 100_000 }),
     ]);
     stack = await startStack(
       'production',
@@ -65,9 +66,10 @@ describe('an upstream goes away under load (production, 2 relays, 2 channels)', 
     expect(bBefore).toBeGreaterThan(0); // both channels carry traffic
 
     // B answers 500 to everything…
+    const bReceived = b.requests.length;
     b.setBehaviour({ fault: { status: 500 } });
     await sleep(4000);
-    const bFailed = b.totals().requests - bBefore;
+    const bFailed = b.requests.length - bReceived;
     // …then refuses connections
     await b.stopListening();
     const aBeforeDown = a.totals().requests;
@@ -86,7 +88,7 @@ describe('an upstream goes away under load (production, 2 relays, 2 channels)', 
     expect(result.failures.size).toBe(0);
     expect(bFailed).toBeGreaterThan(0); // the failing channel was really tried…
     expect(servedWhileDown).toBeGreaterThan(50); // …and A carried the traffic
-    expect(bAfter).toBeGreaterThan(bBefore + bFailed); // B takes traffic again once it is back (cool-down over)
+    expect(bAfter).toBeGreaterThan(bBefore); // B serves again once it is back (cool-down over)
 
     // nothing billed for failed attempts: one row per answer, balance = what the rows cost
     let books = await booksOf(db, cu.userId);
