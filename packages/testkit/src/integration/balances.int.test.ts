@@ -222,9 +222,28 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
   let db: Db;
   let drop: () => Promise<void>;
   let cmd: Redis;
-  let reader: Redis;
   let store: ResilientBalances;
   const rnames = redisNames(`tgtest-res-${process.pid}-${Date.now().toString(36)}:`);
+  /** a Redis store on the command connection the tests drop (its own reader for the stream) */
+  const redisStore = (reader = new Redis(testRedisUrl)) =>
+    createRedisBalances({
+      db,
+      redis: cmd,
+      reader,
+      names: rnames,
+      logger,
+      flushIntervalMs: 100,
+      aggregateLedger: false,
+    });
+  const resilient = (maxBacklog: number) =>
+    createResilientBalances({
+      primary: redisStore(),
+      createFallback: (onApplied) =>
+        createMemoryBalances({ db, logger, flushIntervalMs: 100, aggregateLedger: false, onApplied }),
+      logger,
+      maxBacklog,
+      recoverEveryMs: 50,
+    });
 
   beforeAll(async () => {
     const t = await createTestDatabase();
@@ -232,24 +251,8 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
     db = createDb({ sql_dsn: t.dsn, data_dir: '' });
     await migrateToLatest(db);
     cmd = new Redis(testRedisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    reader = new Redis(testRedisUrl);
     await cmd.ping().catch(() => new Promise((r) => cmd.once('ready', r)));
-    store = createResilientBalances({
-      primary: createRedisBalances({
-        db,
-        redis: cmd,
-        reader,
-        names: rnames,
-        logger,
-        flushIntervalMs: 100,
-        aggregateLedger: false,
-      }),
-      createFallback: (onApplied) =>
-        createMemoryBalances({ db, logger, flushIntervalMs: 100, aggregateLedger: false, onApplied }),
-      logger,
-      maxBacklog: 1000,
-      recoverEveryMs: 50,
-    });
+    store = resilient(1000);
   });
   afterAll(async () => {
     await store?.close();
@@ -329,15 +332,7 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
     const key = rnames.userBalance(userId);
     expect(await cmd.hgetall(key)).toEqual({ base: '990', held: '0', pending: '0' });
     await cmd.hincrby(key, 'base', 7); // drift
-    const primary = createRedisBalances({
-      db,
-      redis: cmd,
-      reader: new Redis(testRedisUrl),
-      names: rnames,
-      logger,
-      flushIntervalMs: 100,
-      aggregateLedger: false,
-    });
+    const primary = redisStore();
     try {
       // a settlement on its way to SQL (pending): not quiet, nothing is touched
       await cmd.hincrby(key, 'pending', 3);
@@ -354,21 +349,7 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
   });
 
   it('refuses new requests with billing_unavailable once the backlog reaches its bound', async () => {
-    const full = createResilientBalances({
-      primary: createRedisBalances({
-        db,
-        redis: cmd,
-        reader: new Redis(testRedisUrl),
-        names: rnames,
-        logger,
-        flushIntervalMs: 100,
-        aggregateLedger: false,
-      }),
-      createFallback: (onApplied) =>
-        createMemoryBalances({ db, logger, flushIntervalMs: 100, aggregateLedger: false, onApplied }),
-      logger,
-      maxBacklog: 0,
-    });
+    const full = resilient(0);
     try {
       const { userId, tokenId } = await seedUser(db, 1000);
       const refused = full.hold({ requestId: nextId(), userId, tokenId, limitedKey: false, amount: 1 });
