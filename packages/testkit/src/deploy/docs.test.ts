@@ -238,8 +238,9 @@ describe('docs: README quick start, as written', () => {
         server.stderr!.on('data', keep);
         exited = new Promise((r) => server!.once('exit', () => r()));
         await Promise.all([
-          waitForHttp(`http://localhost:${relayPort}/readyz`, { timeoutMs: 40_000 }),
-          waitForHttp(`http://localhost:${sitePort}/register`, { timeoutMs: 40_000 }),
+          // npx resolving pnpm, then three processes starting: slow when the suite loads both cores
+          waitForHttp(`http://localhost:${relayPort}/readyz`, { timeoutMs: 120_000 }),
+          waitForHttp(`http://localhost:${sitePort}/register`, { timeoutMs: 120_000 }),
         ]).catch((err: Error) => {
           throw new Error(`${err.message}\n${output}`);
         });
@@ -261,7 +262,7 @@ describe('docs: README quick start, as written', () => {
       },
     });
     expect(tally).toEqual({ run: 2, compared: 0, env: 1, skipped: 6 });
-  });
+  }, 180_000);
 });
 
 describe('docs: user guide against a running stack', () => {
