@@ -96,44 +96,54 @@ export function createEventSource(source: {
 }): EventSource {
   const { redis, db, stream } = source;
   if (redis) {
+    const r: Redis = redis;
     let groupReady = false;
     return {
       async read(max) {
-        if (!groupReady) {
-          try {
-            await redis.xgroup('CREATE', stream, EVENTS_GROUP, '0', 'MKSTREAM');
-          } catch (err) {
-            if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
-          }
-          groupReady = true;
+        try {
+          return await readOnce(max);
+        } catch (err) {
+          // Redis lost the stream (restart without persistence): create the group again next time
+          if ((err as Error).message?.includes('NOGROUP')) groupReady = false;
+          throw err;
         }
-        // pending entries of this consumer first (a crash between read and ack), then new ones
-        const out: StoredEvent[] = [];
-        for (const from of ['0', '>']) {
-          const reply = await redis.call(
-            'XREADGROUP',
-            'GROUP',
-            EVENTS_GROUP,
-            source.consumer,
-            'COUNT',
-            max,
-            'STREAMS',
-            stream,
-            from,
-          );
-          for (const [id, fields] of streamEntries(reply)) {
-            const e = parseEvent(fields[1] ?? '');
-            if (e) out.push({ id, event: e });
-            else await redis.xack(stream, EVENTS_GROUP, id);
-          }
-          if (out.length > 0) break;
-        }
-        return out;
       },
       async ack(ids) {
         if (ids.length) await redis.xack(stream, EVENTS_GROUP, ...ids);
       },
     };
+    async function readOnce(max: number): Promise<StoredEvent[]> {
+      if (!groupReady) {
+        try {
+          await r.xgroup('CREATE', stream, EVENTS_GROUP, '0', 'MKSTREAM');
+        } catch (err) {
+          if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+        }
+        groupReady = true;
+      }
+      // pending entries of this consumer first (a crash between read and ack), then new ones
+      const out: StoredEvent[] = [];
+      for (const from of ['0', '>']) {
+        const reply = await r.call(
+          'XREADGROUP',
+          'GROUP',
+          EVENTS_GROUP,
+          source.consumer,
+          'COUNT',
+          max,
+          'STREAMS',
+          stream,
+          from,
+        );
+        for (const [id, fields] of streamEntries(reply)) {
+          const e = parseEvent(fields[1] ?? '');
+          if (e) out.push({ id, event: e });
+          else await r.xack(stream, EVENTS_GROUP, id);
+        }
+        if (out.length > 0) break;
+      }
+      return out;
+    }
   }
   return {
     async read(max) {

@@ -176,6 +176,9 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
   void beat();
   const heartbeat = setInterval(beat, HEARTBEAT_TTL_MS / 3);
   heartbeat.unref();
+  // after an outage longer than the heartbeat's TTL: alive again at once, before the control plane
+  // takes this relay for dead and gives its open holds back
+  o.redis.on('ready', () => void beat());
   let stopped = false;
   let backlog = 0;
   const sampleBacklog = setInterval(() => {
@@ -301,6 +304,9 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
           await claimAbandoned();
         }
       } catch (err) {
+        // Redis lost the stream (a restart without persistence; the next XADD made a new one, without
+        // the group): create the group again, from the start of the new stream
+        if ((err as Error).message?.includes('NOGROUP')) groupReady = undefined;
         o.logger.warn({ err: (err as Error).message }, 'settlement flush failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(2000, o.flushIntervalMs)));
       }

@@ -323,6 +323,23 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
     expect(Number(u.balance)).toBe(925);
   });
 
+  it('the flusher recovers when Redis lost the settlement stream and its group (restart without persistence)', async () => {
+    const { userId, tokenId } = await seedUser(db, 1000);
+    await cmd.del(rnames.settlementsStream);
+    const h = { requestId: nextId(), userId, tokenId, limitedKey: false, amount: 10 };
+    expect(await store.hold(h)).toBeUndefined();
+    await store.settle(h, settlement(h, 10)); // XADD makes a new stream, without the flushers' group
+    let balance = 1000;
+    for (let i = 0; i < 100 && balance !== 990; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      balance = Number(
+        (await db.db.selectFrom('users').select('balance').where('id', '=', userId).executeTakeFirstOrThrow())
+          .balance,
+      );
+    }
+    expect(balance).toBe(990);
+  });
+
   it('a counter that drifted is set from SQL only when nothing is pending', async () => {
     const { userId, tokenId } = await seedUser(db, 1000);
     const h = { requestId: nextId(), userId, tokenId, limitedKey: false, amount: 10 };
