@@ -28,11 +28,15 @@ export interface MemoryBalancesOptions extends WriteOptions {
  * queued and written to SQL in one transaction per interval. Holds and settlements never wait for SQL
  * except the first time a user or key is seen.
  */
-export function createMemoryBalances(o: MemoryBalancesOptions): BalanceStore & { queued(): number } {
+export function createMemoryBalances(
+  o: MemoryBalancesOptions,
+): BalanceStore & { queued(): number; release(h: Hold): void } {
   const users = new Map<number, Counter>();
   const tokens = new Map<number, Counter>();
   const loading = new Map<string, Promise<Counter>>();
   let queue: Settlement[] = [];
+  /** settlements whose user (`u:<id>`) or key (`t:<id>`) counter was not loaded: no `pending` to undo */
+  const uncounted = new Set<string>();
   let flushing: Promise<void> | undefined;
   const maxQueue = o.maxQueue ?? 1_000_000;
 
@@ -89,13 +93,15 @@ export function createMemoryBalances(o: MemoryBalancesOptions): BalanceStore & {
       // SQL now holds these costs: move them from `pending` into `base`
       for (const s of batch) {
         const u = users.get(s.userId);
+        const uCounted = !(uncounted.size > 0 && uncounted.delete(`u:${s.requestId}`));
         if (u) {
-          u.pending -= s.cost;
+          if (uCounted) u.pending -= s.cost;
           u.base -= s.cost;
         }
+        const tCounted = !(uncounted.size > 0 && uncounted.delete(`t:${s.requestId}`));
         const t = s.limitedKey ? tokens.get(s.tokenId) : undefined;
         if (t) {
-          t.pending -= s.cost;
+          if (tCounted) t.pending -= s.cost;
           t.base -= s.cost;
         }
       }
@@ -143,15 +149,22 @@ export function createMemoryBalances(o: MemoryBalancesOptions): BalanceStore & {
       if (u) {
         u.held -= h.amount;
         u.pending += s.cost;
-      }
+      } else uncounted.add(`u:${s.requestId}`);
       if (h.limitedKey) {
         const t = tokens.get(h.tokenId);
         if (t) {
           t.held -= h.amount;
           t.pending += s.cost;
-        }
+        } else uncounted.add(`t:${s.requestId}`);
       }
       queue.push(s);
+    },
+    /** gives back a hold without a settlement (the request settled elsewhere) */
+    release(h: Hold) {
+      const u = users.get(h.userId);
+      if (u) u.held -= h.amount;
+      const t = h.limitedKey ? tokens.get(h.tokenId) : undefined;
+      if (t) t.held -= h.amount;
     },
     refreshUser: (id) => refresh('user', id),
     refreshToken: (id) => refresh('token', id),

@@ -4,7 +4,7 @@ import type { RedisBalanceStore } from './redis-balances.ts';
 import type { BalanceStore, Hold, HoldRefusal, Settlement } from './types.ts';
 
 /** The in-process store used while Redis is away (memory-balances.ts). */
-export type FallbackStore = BalanceStore & { queued(): number };
+export type FallbackStore = BalanceStore & { queued(): number; release(h: Hold): void };
 
 export interface ResilientBalancesOptions {
   primary: RedisBalanceStore;
@@ -46,7 +46,7 @@ const unavailable = (cause: unknown) => new RelayError('billing_unavailable', { 
  *  - holds taken in Redis whose settlement had to go to the fallback are given back (by request id).
  * While Redis is down each relay checks balances on its own: a user can overspend by what the other
  * relays hold at the same time (bounded by their in-flight requests). A stream that must extend its
- * Redis hold during the outage goes on without the extension (bounded by one extension).
+ * Redis hold during the outage extends it in the fallback (checked against SQL like any new hold).
  */
 export function createResilientBalances(o: ResilientBalancesOptions): ResilientBalances {
   const { primary } = o;
@@ -55,6 +55,8 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
   const inFallback = new Set<string>();
   /** holds living in Redis, so a stream's extension goes where its hold is */
   const inRedis = new Set<string>();
+  /** extensions of Redis holds taken in the fallback while Redis was away (request id → amount) */
+  const extHeld = new Map<string, number>();
   /** request ids whose Redis hold must be given back once Redis answers */
   const orphans = new Set<string>();
   /** Redis counter key → cost the fallback inserted into SQL (a settlement the stream wrote first is not here) */
@@ -98,11 +100,19 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
     }
   }
 
-  async function settleInFallback(h: Hold, s: Settlement, heldThere: boolean): Promise<void> {
+  /** `heldThere`: what of the hold the fallback holds (the rest lives in Redis and is released there) */
+  async function settleInFallback(h: Hold, s: Settlement, heldThere: number): Promise<void> {
     const store = ensureFallback();
     touch(s);
-    // a hold that lives in Redis is released there later (orphans); the fallback gives back nothing
-    await store.settle(heldThere ? h : { ...h, amount: 0 }, s);
+    await store.settle({ ...h, amount: heldThere }, s);
+  }
+
+  async function fallbackHold(h: Hold): Promise<HoldRefusal | undefined> {
+    try {
+      return await ensureFallback().hold(h);
+    } catch (err) {
+      throw unavailable(err);
+    }
   }
 
   async function recoverNow(): Promise<void> {
@@ -127,9 +137,10 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
       }
     }
     if (fallback) {
-      if (inFallback.size > 0) return;
+      const busy = () => inFallback.size > 0 || extHeld.size > 0;
+      if (busy()) return;
       await fallback.flush();
-      if (fallback.queued() > 0 || inFallback.size > 0) return; // SQL is not answering: try later
+      if (fallback.queued() > 0 || busy()) return; // SQL is not answering: try later
       const done = fallback;
       fallback = undefined;
       // writes what arrived since the flush; its debts are applied on the next tick
@@ -169,10 +180,11 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
 
     async hold(h: Hold): Promise<HoldRefusal | undefined> {
       const id = h.requestId;
-      // a stream extending its hold: where the first hold is
-      if (inFallback.has(id)) return ensureFallback().hold(h);
-      if (inRedis.has(id) && !primary.ready()) return undefined;
-      if (backlog() >= o.maxBacklog) {
+      // a stream extending a hold that lives in the fallback
+      if (inFallback.has(id)) return fallbackHold(h);
+      // …or in Redis: never refused for the backlog (that would cut a stream already paid for)
+      const extension = inRedis.has(id);
+      if (!extension && backlog() >= o.maxBacklog) {
         throw new RelayError('billing_unavailable', {
           message: 'Billing is catching up with a backlog; try again in a moment.',
           headers: RETRY,
@@ -181,7 +193,8 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
       if (primary.ready()) {
         try {
           const refused = await primary.hold(h);
-          if (!refused) inRedis.add(id);
+          // (an extension answered after its request settled must not be remembered again)
+          if (!refused && !extension) inRedis.add(id);
           return refused;
         } catch (err) {
           if (err instanceof RelayError) throw err;
@@ -191,31 +204,33 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
           orphans.add(id);
         }
       }
-      let refused: HoldRefusal | undefined;
-      try {
-        refused = await ensureFallback().hold(h);
-      } catch (err) {
-        throw unavailable(err);
+      const refused = await fallbackHold(h);
+      if (!refused) {
+        // an extension of a Redis hold is checked and held in process, and given back at settlement
+        if (extension) extHeld.set(id, (extHeld.get(id) ?? 0) + h.amount);
+        else inFallback.add(id);
       }
-      if (!refused) inFallback.add(id);
       return refused;
     },
 
     async settle(h: Hold, s: Settlement): Promise<void> {
       const id = h.requestId;
-      if (inFallback.delete(id)) return settleInFallback(h, s, true);
+      if (inFallback.delete(id)) return settleInFallback(h, s, h.amount);
       inRedis.delete(id);
+      const ext = extHeld.get(id) ?? 0;
+      if (ext) extHeld.delete(id);
       if (orphans.has(id) || !primary.ready()) {
         orphans.add(id);
-        return settleInFallback(h, s, false);
+        return settleInFallback(h, s, ext);
       }
       try {
         await primary.settle(h, s);
       } catch (err) {
         o.logger.warn({ err: (err as Error).message, requestId: id }, 'settlement goes to the fallback');
         orphans.add(id);
-        await settleInFallback(h, s, false);
+        return settleInFallback(h, s, ext);
       }
+      if (ext) fallback?.release({ ...h, amount: ext });
     },
 
     async refreshUser(id) {

@@ -323,6 +323,33 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
     expect(Number(u.balance)).toBe(925);
   });
 
+  it('a stream held in Redis extends in process while Redis is away, within what SQL allows', async () => {
+    const { userId, tokenId } = await seedUser(db, 1000, 500);
+    const h = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 100 };
+    expect(await store.hold(h)).toBeUndefined(); // in Redis
+    const ended = new Promise((r) => cmd.once('end', r));
+    cmd.disconnect();
+    await ended;
+    // the extension is checked in process against SQL (key 500): 450 fits, 450 more does not
+    expect(await store.hold({ ...h, amount: 450 })).toBeUndefined();
+    expect(await store.hold({ ...h, amount: 450 })).toBe('insufficient_quota');
+    // the meter's hold covers both parts; the request costs 300
+    await store.settle({ ...h, amount: 550 }, settlement(h, 300));
+    await store.flush();
+    await cmd.connect();
+    let user: Record<string, string> = {};
+    let key: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) {
+      await store.recover();
+      user = await cmd.hgetall(rnames.userBalance(userId));
+      key = await cmd.hgetall(rnames.tokenQuota(tokenId));
+      if (user.base === '700' && user.held === '0' && key.base === '200') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(user).toEqual({ base: '700', held: '0', pending: '0' });
+    expect(key).toEqual({ base: '200', held: '0', pending: '0' });
+  });
+
   it('the flusher recovers when Redis lost the settlement stream and its group (restart without persistence)', async () => {
     const { userId, tokenId } = await seedUser(db, 1000);
     await cmd.del(rnames.settlementsStream);
