@@ -36,14 +36,15 @@ async function main(): Promise<void> {
   const db = createDb(cfg, { poolSize: 4 });
   const names = redisNames(cfg.redis_prefix);
   const store = createSnapshotStore();
-  const redisFor = (name: string, offlineQueue = false) => {
+  const redisFor = (name: string, offlineQueue = false, commandTimeoutMs?: number) => {
     if (!cfg.redis_conn_string) return undefined;
-    const client = createRedis(cfg.redis_conn_string, { name, offlineQueue });
+    const client = createRedis(cfg.redis_conn_string, { name, offlineQueue, commandTimeoutMs });
     client.on('error', (err) => logger.warn({ err: err.message, client: name }, 'redis error'));
     return client;
   };
   // commands (holds, settlements, events, limits), pub/sub, and blocking stream reads each need their own connection
-  const redis = redisFor('relay');
+  // a silent Redis (no reply in 2 s) counts as down: balances and limits fall back instead of hanging
+  const redis = redisFor('relay', false, 2000);
   const subscriber = redisFor('relay-sub', true);
   const streamReader = redisFor('relay-flusher', true);
   const flushIntervalMs = cfg.batch_update_interval * 1000;

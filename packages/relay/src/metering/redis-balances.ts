@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Db } from '@tollgate/shared/db/index.ts';
 import type { Logger } from '@tollgate/shared/logger.ts';
-import { streamEntries } from '@tollgate/shared/redis.ts';
+import { isRedisTimeout, streamEntries } from '@tollgate/shared/redis.ts';
 import type { RedisNames } from '@tollgate/shared/redis-names.ts';
 import type { Redis } from 'ioredis';
 import { type WriteOptions, writeSettlements } from './settlements-sql.ts';
@@ -180,6 +180,24 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
   // takes this relay for dead and gives its open holds back
   o.redis.on('ready', () => void beat());
   let stopped = false;
+  /**
+   * A command that timed out means Redis went silent with the connection open: the connection is
+   * dropped and re-made, so it is not `ready` until Redis answers again — every caller of this client
+   * (holds, settlements, the rate limiter's `rejectIfRedisNotReady`) falls back at once meanwhile.
+   */
+  let reconnecting = false;
+  o.redis.on('ready', () => {
+    reconnecting = false;
+  });
+  const silent = (err: unknown): never => {
+    if (isRedisTimeout(err) && o.redis.status === 'ready' && !reconnecting) {
+      o.logger.warn('Redis does not answer in time: reconnecting; balances and limits fall back meanwhile');
+      // the old connection takes a while to close (the peer does not answer): not ready from now
+      reconnecting = true;
+      o.redis.disconnect(true);
+    }
+    throw err;
+  };
   let backlog = 0;
   const sampleBacklog = setInterval(() => {
     if (o.redis.status !== 'ready') return;
@@ -315,7 +333,7 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
   loop = run();
 
   return {
-    ready: () => o.redis.status === 'ready',
+    ready: () => o.redis.status === 'ready' && !reconnecting,
     async reconcile(kind, id) {
       const key = kind === 'user' ? userBalanceKey(id) : tokenQuotaKey(id);
       const [base, pending] = await o.redis.hmget(key, 'base', 'pending');
@@ -347,14 +365,9 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
     async hold(h: Hold): Promise<HoldRefusal | undefined> {
       const keys = [userBalanceKey(h.userId), tokenQuotaKey(h.tokenId), holdsKey];
       for (let attempt = 0; attempt < 3; attempt++) {
-        const r = (await o.redis.eval(
-          HOLD,
-          3,
-          ...keys,
-          String(h.amount),
-          h.limitedKey ? '1' : '0',
-          h.requestId,
-        )) as string;
+        const r = (await o.redis
+          .eval(HOLD, 3, ...keys, String(h.amount), h.limitedKey ? '1' : '0', h.requestId)
+          .catch(silent)) as string;
         if (r === 'ok') return undefined;
         if (r === 'insufficient_balance' || r === 'insufficient_quota') return r;
         await seed(r === 'missing_user' ? 'user' : 'token', r === 'missing_user' ? h.userId : h.tokenId);
@@ -362,19 +375,21 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
       throw new Error('balance counters could not be seeded');
     },
     async settle(h: Hold, s: Settlement) {
-      await o.redis.eval(
-        SETTLE,
-        4,
-        userBalanceKey(h.userId),
-        tokenQuotaKey(h.tokenId),
-        SETTLEMENT_STREAM,
-        holdsKey,
-        String(h.amount),
-        String(s.cost),
-        h.limitedKey ? '1' : '0',
-        JSON.stringify(s),
-        h.requestId,
-      );
+      await o.redis
+        .eval(
+          SETTLE,
+          4,
+          userBalanceKey(h.userId),
+          tokenQuotaKey(h.tokenId),
+          SETTLEMENT_STREAM,
+          holdsKey,
+          String(h.amount),
+          String(s.cost),
+          h.limitedKey ? '1' : '0',
+          JSON.stringify(s),
+          h.requestId,
+        )
+        .catch(silent);
     },
     // the control plane applies SQL deltas to `base` directly (addToBase): nothing to re-read here
     refreshUser: async () => undefined,

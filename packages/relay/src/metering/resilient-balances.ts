@@ -1,4 +1,5 @@
 import type { Logger } from '@tollgate/shared/logger.ts';
+import { isRedisUnreachable } from '@tollgate/shared/redis.ts';
 import { RelayError } from '../errors.ts';
 import type { RedisBalanceStore } from './redis-balances.ts';
 import type { BalanceStore, Hold, HoldRefusal, Settlement } from './types.ts';
@@ -35,7 +36,6 @@ export interface ResilientBalances extends BalanceStore {
 /** after the fallback is retired, how long before its counters are set from SQL (other relays' fallbacks apply their costs first) */
 const RECONCILE_DELAY_MS = 5000;
 const RETRY = { 'retry-after': '5' };
-const unavailable = (cause: unknown) => new RelayError('billing_unavailable', { cause, headers: RETRY });
 
 /**
  * Production balances that survive a Redis outage (issue #8): while Redis does not answer, holds and
@@ -73,6 +73,15 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
   let recovering: Promise<void> | undefined;
 
   const backlog = () => primary.backlog() + (fallback?.queued() ?? 0);
+  let lastUnavailableLog = 0;
+  /** a request refused because neither Redis nor the fallback could hold for it (logged ≤ every 10 s) */
+  const unavailable = (cause: unknown) => {
+    if (Date.now() - lastUnavailableLog > 10_000) {
+      lastUnavailableLog = Date.now();
+      o.logger.warn({ err: (cause as Error)?.message }, 'billing unavailable: requests are refused with 503');
+    }
+    return new RelayError('billing_unavailable', { cause, headers: RETRY });
+  };
 
   function ensureFallback(): FallbackStore {
     if (!fallback) {
@@ -199,7 +208,7 @@ export function createResilientBalances(o: ResilientBalancesOptions): ResilientB
         } catch (err) {
           if (err instanceof RelayError) throw err;
           // Redis answered but the hold failed (e.g. SQL down while seeding a new counter)
-          if (primary.ready()) throw unavailable(err);
+          if (primary.ready() && !isRedisUnreachable(err)) throw unavailable(err);
           // the connection broke during the script: it may have run — give it back when Redis returns
           orphans.add(id);
         }

@@ -32,6 +32,10 @@ export interface PrivateMariaDb {
 export interface PrivateRedis {
   port: number;
   url: string;
+  /** SIGSTOP: the server stops answering but keeps its connections open (a hung or partitioned Redis) */
+  pause(): void;
+  /** SIGCONT after pause() */
+  resume(): void;
   stop(): Promise<void>;
   start(): Promise<void>;
   destroy(): Promise<void>;
@@ -125,6 +129,10 @@ function restartable(name: string, cmd: string, args: string[], logLimit = 100_0
       track(c);
       child = c;
       return c;
+    },
+    /** sends a signal that does not end the process (SIGSTOP / SIGCONT: a server that goes silent) */
+    signal(signal: NodeJS.Signals) {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       const c = child;
@@ -289,6 +297,8 @@ export async function startPrivateRedis(opts: { persist?: boolean } = {}): Promi
     url,
     start,
     stop,
+    pause: () => proc.signal('SIGSTOP'),
+    resume: () => proc.signal('SIGCONT'),
     async destroy() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

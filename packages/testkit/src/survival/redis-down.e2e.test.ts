@@ -48,6 +48,7 @@ describe('Redis stopped for 30 s under load (production, 2 relays)', () => {
     await db?.close();
     await stack?.stop();
     await up?.close();
+    redis?.resume();
     await redis?.destroy();
   });
 
@@ -197,4 +198,67 @@ describe('Redis stopped for 30 s under load (production, 2 relays)', () => {
     }
     expect(Date.now() - t0).toBeLessThan(1000);
   }, 180_000);
+
+  it('a Redis that goes silent (process paused, connections open) counts as down after 2 s (command timeout)', async () => {
+    const c: Customer = await newCustomer(stack.siteUrl, admin, {
+      balance: BALANCE,
+      keyQuota: KEY_QUOTA,
+      tag: 'redis-silent',
+    });
+    await waitForKey(relays, c.key);
+    const load = steadyLoad(
+      relays.map((url) => ({ url, key: c.key, userId: c.userId })),
+      { workers: 6, pauseMs: 10, model: 'gpt-4o-mini' },
+    );
+    await sleep(2000);
+    redis.pause();
+    const paused = load.total();
+    await sleep(10_000);
+    const servedWhilePaused = load.total() - paused;
+    redis.resume();
+    await sleep(4000);
+    const result = await load.stop();
+    console.log(
+      `[redis silent 10s] answers ${result.total} (${servedWhilePaused} while paused); failures: ${JSON.stringify(Object.fromEntries(result.failures))}`,
+    );
+    expect(result.failures.size).toBe(0);
+    expect(servedWhilePaused).toBeGreaterThan(50);
+
+    const expected = result.ok.get(c.userId) ?? 0;
+    let books = await booksOf(db, c.userId, c.tokenId);
+    for (let i = 0; i < 200 && books.rows < expected; i++) {
+      await sleep(100);
+      books = await booksOf(db, c.userId, c.tokenId);
+    }
+    await sleep(1500);
+    books = await booksOf(db, c.userId, c.tokenId);
+    expect(books.rows).toBe(expected);
+    expect(BALANCE - books.balance).toBe(books.logCost);
+    expect(books.tokenRemain).toBe(KEY_QUOTA - books.logCost);
+
+    // commands the relay gave up on may still have run when Redis woke up: the counters agree anyway
+    const r = new Redis(redis.url);
+    try {
+      const names = redisNames(stack.env.TOLLGATE_REDIS_PREFIX);
+      const agree = await eventually(async () => {
+        const u = await r.hgetall(names.userBalance(c.userId));
+        const t = await r.hgetall(names.tokenQuota(c.tokenId));
+        return (
+          [u, t].every((h) => h.held === '0' && h.pending === '0') &&
+          Number(u.base) === books.balance &&
+          Number(t.base) === books.tokenRemain
+        );
+      }, 20_000);
+      if (!agree)
+        throw new Error(
+          `Redis counters disagree with SQL: ${JSON.stringify({
+            user: await r.hgetall(names.userBalance(c.userId)),
+            key: await r.hgetall(names.tokenQuota(c.tokenId)),
+            sql: { user: books.balance, key: books.tokenRemain },
+          })}`,
+        );
+    } finally {
+      r.disconnect();
+    }
+  }, 120_000);
 });
