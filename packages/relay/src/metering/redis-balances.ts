@@ -8,6 +8,11 @@ import { type WriteOptions, writeSettlements } from './settlements-sql.ts';
 import type { BalanceStore, Hold, HoldRefusal, Settlement } from './types.ts';
 
 export const FLUSH_GROUP = 'flushers';
+
+/** `list` in slices of at most 1,000 (script arguments) */
+function* slices<T>(list: T[], size = 1000): Generator<T[]> {
+  for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
+}
 /** a relay silent this long is presumed dead and its open holds are released */
 export const HEARTBEAT_TTL_MS = 15_000;
 
@@ -346,21 +351,20 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
     userKey: userBalanceKey,
     tokenKey: tokenQuotaKey,
     async releaseHolds(requestIds) {
-      if (requestIds.length === 0) return 0;
-      return Number(await o.redis.eval(RELEASE_SOME, 1, holdsKey, ...requestIds));
+      let n = 0;
+      // in slices: one script over an hour of outage would block Redis
+      for (const ids of slices(requestIds))
+        n += Number(await o.redis.eval(RELEASE_SOME, 1, holdsKey, ...ids));
+      return n;
     },
     async applyDebt(debts, requestIds) {
-      if (debts.size === 0 && requestIds.length === 0) return;
+      // the ids first (in slices): from then on the stream flusher leaves their cost in `base` to us
+      for (const ids of slices(requestIds))
+        await o.redis.eval(APPLY_DEBT, 1, o.names.fallbackWritten, '0', ...ids);
       const pairs: string[] = [];
       for (const [k, v] of debts) if (v !== 0) pairs.push(k, String(v));
-      await o.redis.eval(
-        APPLY_DEBT,
-        1,
-        o.names.fallbackWritten,
-        String(pairs.length / 2),
-        ...pairs,
-        ...requestIds,
-      );
+      if (pairs.length)
+        await o.redis.eval(APPLY_DEBT, 1, o.names.fallbackWritten, String(pairs.length / 2), ...pairs);
     },
     async hold(h: Hold): Promise<HoldRefusal | undefined> {
       const keys = [userBalanceKey(h.userId), tokenQuotaKey(h.tokenId), holdsKey];
