@@ -20,6 +20,9 @@ export function createRedis(
   return new Redis(url, {
     connectionName: opts.name,
     commandTimeout: opts.commandTimeoutMs,
+    // with a command timeout, a command whose reply was lost fails (the caller knows it is unclear)
+    // instead of being sent again after a reconnect — a settlement or a balance delta must not run twice
+    autoResendUnfulfilledCommands: opts.commandTimeoutMs === undefined,
     enableOfflineQueue: opts.offlineQueue ?? false,
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(times * 200, 2000),
