@@ -49,15 +49,19 @@ if rec then
   release = tonumber(string.match(rec, '(%d+)$'))
   redis.call('hdel', KEYS[4], ARGV[5])
 end
-if redis.call('exists', KEYS[1]) == 1 then
+local ue = redis.call('exists', KEYS[1])
+local te = 0
+if ARGV[3] == '1' then te = redis.call('exists', KEYS[2]) end
+if ue == 1 then
   redis.call('hincrby', KEYS[1], 'held', 0 - release)
   redis.call('hincrby', KEYS[1], 'pending', cost)
 end
-if ARGV[3] == '1' and redis.call('exists', KEYS[2]) == 1 then
+if te == 1 then
   redis.call('hincrby', KEYS[2], 'held', 0 - release)
   redis.call('hincrby', KEYS[2], 'pending', cost)
 end
-redis.call('xadd', KEYS[3], '*', 's', ARGV[4])
+-- f: whether the user / key counter took the cost into 'pending' (a counter Redis lost did not)
+redis.call('xadd', KEYS[3], '*', 's', ARGV[4], 'f', ue .. te)
 return 1`;
 
 /** Gives back the named holds of this relay (orphaned by a Redis outage: their settlement went elsewhere). */
@@ -110,18 +114,20 @@ return 1`;
  * After the batch is in SQL: for each entry this consumer still has pending, XACK it and move its
  * cost from `pending` to `base` — in one script, so a replay after a crash never applies it twice.
  * A settlement that the outage fallback wrote and took out of `base` already (KEYS[2]) leaves `base`.
- * ARGV: group, then per entry: id, user key, token key ('' when unlimited), cost, request id.
+ * A counter that did not take the cost into `pending` at settlement (flag 0: Redis had lost it, and it
+ * was seeded from SQL since) only has `base` moved.
+ * ARGV: group, then per entry: id, user key, token key ('' when unlimited), cost, request id, flags.
  */
 const ACK_APPLY = `
 local n = 0
-for i = 2, #ARGV, 5 do
+for i = 2, #ARGV, 6 do
   if redis.call('xack', KEYS[1], ARGV[1], ARGV[i]) == 1 then
     local cost = tonumber(ARGV[i + 3])
     local fromBase = cost
     if redis.call('sismember', KEYS[2], ARGV[i + 4]) == 1 then fromBase = 0 end
-    for _, k in ipairs({ARGV[i + 1], ARGV[i + 2]}) do
+    for j, k in ipairs({ARGV[i + 1], ARGV[i + 2]}) do
       if k ~= '' and redis.call('exists', k) == 1 then
-        redis.call('hincrby', k, 'pending', 0 - cost)
+        if string.sub(ARGV[i + 5], j, j) == '1' then redis.call('hincrby', k, 'pending', 0 - cost) end
         redis.call('hincrby', k, 'base', 0 - fromBase)
       end
     end
@@ -247,10 +253,12 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
   }
 
   async function writeAndAck(entries: [string, string[]][]): Promise<number> {
-    const parsed: { id: string; s: Settlement }[] = [];
+    const parsed: { id: string; s: Settlement; flags: string }[] = [];
     for (const [id, fields] of entries) {
       try {
-        parsed.push({ id, s: JSON.parse(fields[1] ?? '') as Settlement });
+        // entries written before the flags existed: both counters took the cost
+        const flags = fields[2] === 'f' ? (fields[3] ?? '11') : '11';
+        parsed.push({ id, s: JSON.parse(fields[1] ?? '') as Settlement, flags });
       } catch {
         await o.redis.xack(SETTLEMENT_STREAM, FLUSH_GROUP, id);
       }
@@ -262,13 +270,14 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
       o,
     );
     const args: string[] = [FLUSH_GROUP];
-    for (const { id, s } of parsed) {
+    for (const { id, s, flags } of parsed) {
       args.push(
         id,
         userBalanceKey(s.userId),
         s.limitedKey ? tokenQuotaKey(s.tokenId) : '',
         String(s.cost),
         s.requestId,
+        flags,
       );
     }
     await o.redis.eval(ACK_APPLY, 2, SETTLEMENT_STREAM, o.names.fallbackWritten, ...args);

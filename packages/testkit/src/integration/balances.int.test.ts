@@ -367,6 +367,30 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
     expect(balance).toBe(990);
   });
 
+  it('a settlement for a counter Redis lost leaves the re-seeded counter exact', async () => {
+    const { userId, tokenId } = await seedUser(db, 1000, 500);
+    const h = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 100 };
+    expect(await store.hold(h)).toBeUndefined();
+    // Redis loses the counters (a restart without persistence) while the request runs
+    await cmd.del(rnames.userBalance(userId), rnames.tokenQuota(tokenId));
+    await store.settle(h, settlement(h, 30));
+    // the next request seeds both counters from SQL before the settlement is written
+    const next = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 1 };
+    expect(await store.hold(next)).toBeUndefined();
+    await store.settle(next, settlement(next, 0));
+    await store.flush();
+    let user: Record<string, string> = {};
+    let key: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) {
+      user = await cmd.hgetall(rnames.userBalance(userId));
+      key = await cmd.hgetall(rnames.tokenQuota(tokenId));
+      if (user.base === '970') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(user).toEqual({ base: '970', held: '0', pending: '0' });
+    expect(key).toEqual({ base: '470', held: '0', pending: '0' });
+  });
+
   it('a counter that drifted is set from SQL only when nothing is pending', async () => {
     const { userId, tokenId } = await seedUser(db, 1000);
     const h = { requestId: nextId(), userId, tokenId, limitedKey: false, amount: 10 };
