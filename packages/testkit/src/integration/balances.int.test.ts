@@ -368,27 +368,38 @@ describe('resilient balances across a dropped Redis connection (redis+mysql)', (
   });
 
   it('a settlement for a counter Redis lost leaves the re-seeded counter exact', async () => {
-    const { userId, tokenId } = await seedUser(db, 1000, 500);
-    const h = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 100 };
-    expect(await store.hold(h)).toBeUndefined();
-    // Redis loses the counters (a restart without persistence) while the request runs
-    await cmd.del(rnames.userBalance(userId), rnames.tokenQuota(tokenId));
-    await store.settle(h, settlement(h, 30));
-    // the next request seeds both counters from SQL before the settlement is written
-    const next = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 1 };
-    expect(await store.hold(next)).toBeUndefined();
-    await store.settle(next, settlement(next, 0));
-    await store.flush();
-    let user: Record<string, string> = {};
-    let key: Record<string, string> = {};
-    for (let i = 0; i < 50; i++) {
-      user = await cmd.hgetall(rnames.userBalance(userId));
-      key = await cmd.hgetall(rnames.tokenQuota(tokenId));
-      if (user.base === '970') break;
-      await new Promise((r) => setTimeout(r, 50));
+    const names2 = redisNames(`${rnames.prefix}lost:`);
+    // a store whose background flusher cannot read (its reader never connects): only flush() writes,
+    // so the counter is re-seeded before the settlement reaches SQL, as when Redis lost it mid-request
+    const idle = new Redis(testRedisUrl, { lazyConnect: true, enableOfflineQueue: false });
+    const primary = createRedisBalances({
+      db,
+      redis: cmd,
+      reader: idle,
+      names: names2,
+      logger,
+      flushIntervalMs: 60_000,
+      aggregateLedger: false,
+    });
+    try {
+      const { userId, tokenId } = await seedUser(db, 1000, 500);
+      const h = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 100 };
+      expect(await primary.hold(h)).toBeUndefined();
+      // Redis loses the counters (a restart without persistence) while the request runs
+      await cmd.del(names2.userBalance(userId), names2.tokenQuota(tokenId));
+      await primary.settle(h, settlement(h, 30));
+      // the next request seeds both counters from SQL before the settlement is written
+      const next = { requestId: nextId(), userId, tokenId, limitedKey: true, amount: 1 };
+      expect(await primary.hold(next)).toBeUndefined();
+      await primary.settle(next, settlement(next, 0));
+      await primary.flush();
+      expect(await cmd.hgetall(names2.userBalance(userId))).toEqual({ base: '970', held: '0', pending: '0' });
+      expect(await cmd.hgetall(names2.tokenQuota(tokenId))).toEqual({ base: '470', held: '0', pending: '0' });
+    } finally {
+      await primary.close();
+      const keys = await cmd.keys(`${names2.prefix}*`);
+      if (keys.length) await cmd.del(...keys);
     }
-    expect(user).toEqual({ base: '970', held: '0', pending: '0' });
-    expect(key).toEqual({ base: '470', held: '0', pending: '0' });
   });
 
   it('a counter that drifted is set from SQL only when nothing is pending', async () => {
