@@ -14,6 +14,18 @@ export interface RunResult {
 }
 
 /** Runs a command with exactly `env` (plus PATH and HOME) and collects its output; killed after `timeoutMs`. */
+/**
+ * The PATH a reader's shell has: this process's, without what a package manager put in front (relative
+ * `./node_modules/.bin` entries and project `node_modules/.bin` directories). Under `pnpm test` those
+ * are there, and `npx -y pnpm@10 …` started from a doc block then hangs resolving itself.
+ */
+export function readerPath(): string {
+  const dirs = (process.env.PATH ?? '/usr/bin:/bin')
+    .split(':')
+    .filter((d) => d.startsWith('/') && !d.includes('/node_modules/') && !d.startsWith('/root/.npm/_npx'));
+  return dirs.join(':') || '/usr/bin:/bin';
+}
+
 export function run(
   cmd: string,
   args: string[],
@@ -23,7 +35,7 @@ export function run(
   return new Promise((done, fail) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? root,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      env: { PATH: readerPath(), HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

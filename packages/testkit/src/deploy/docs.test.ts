@@ -17,7 +17,7 @@ import {
   runKindOf,
   tablesOf,
 } from './docs-blocks.ts';
-import { cloneLikeCheckout, outputShape, root, runBlock, scratchDir } from './docs-run.ts';
+import { cloneLikeCheckout, outputShape, readerPath, root, runBlock, scratchDir } from './docs-run.ts';
 
 /**
  * The docs check (issue #8): every fenced code block of the README and the user guide is either run as
@@ -223,7 +223,7 @@ describe('docs: README quick start, as written', () => {
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
           env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            PATH: readerPath(),
             HOME: process.env.HOME ?? '/tmp',
             // the ports the README names for running beside something else
             TOLLGATE_RELAY_PORT: String(relayPort),
