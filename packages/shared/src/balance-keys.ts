@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Db } from './db/index.ts';
 
 const ADD_BASE = `if redis.call('exists', KEYS[1]) == 1 then return redis.call('hincrby', KEYS[1], 'base', ARGV[1]) end return false`;
 
@@ -77,4 +78,43 @@ export async function addToBase(redis: Redis | undefined, key: string, delta: nu
     retryTimer = setInterval(() => void retryWaiting(), RETRY_MS);
     retryTimer.unref();
   }
+}
+
+/**
+ * Sets `base` to the SQL value read after `base` was ARGV[1] with nothing pending — only if `base` is
+ * still ARGV[1] and nothing is pending: then no settlement or top-up moved SQL or `base` in between.
+ */
+const RECONCILE = `
+local v = redis.call('hmget', KEYS[1], 'base', 'pending')
+if not v[1] then return 1 end
+if v[1] ~= ARGV[1] or v[2] ~= '0' then return 0 end
+redis.call('hset', KEYS[1], 'base', ARGV[2])
+return 1`;
+
+/** What a counter mirrors in SQL: a user's balance, or a limited key's remaining quota. */
+export async function counterBaseInSql(db: Db, kind: 'user' | 'token', id: number): Promise<number> {
+  const base =
+    kind === 'user'
+      ? (await db.db.selectFrom('users').select('balance').where('id', '=', id).executeTakeFirst())?.balance
+      : (await db.db.selectFrom('tokens').select('remainQuota').where('id', '=', id).executeTakeFirst())
+          ?.remainQuota;
+  return Number(base ?? 0);
+}
+
+/**
+ * Makes a counter's `base` equal SQL again when it is quiet (nothing pending); false when it was not
+ * quiet (try again). A counter Redis does not have needs nothing: it is seeded from SQL on first use.
+ */
+export async function reconcileCounter(
+  redis: Redis,
+  db: Db,
+  key: string,
+  kind: 'user' | 'token',
+  id: number,
+): Promise<boolean> {
+  const [base, pending] = await redis.hmget(key, 'base', 'pending');
+  if (base === null || base === undefined) return true;
+  if (pending !== '0') return false;
+  const sqlValue = await counterBaseInSql(db, kind, id);
+  return Number(await redis.eval(RECONCILE, 1, key, base, String(sqlValue))) === 1;
 }

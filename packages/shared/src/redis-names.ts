@@ -18,6 +18,10 @@ export interface RedisNames {
   userBalance(userId: number): string;
   /** hot quota counter of a limited key */
   tokenQuota(tokenId: number): string;
+  /** SCAN pattern of every balance and quota counter */
+  countersPattern: string;
+  /** which counter a key from `countersPattern` is; undefined for anything else */
+  parseCounter(key: string): { kind: 'user' | 'token'; id: number } | undefined;
   /** the open holds of one relay (request id → `userKey|tokenKey|amount`) */
   holds(relayId: string): string;
   /** a relay's heartbeat; when it expires its open holds are released */
@@ -39,6 +43,12 @@ export function redisNames(prefix = 'tollgate:'): RedisNames {
     rateLimit: `${prefix}rl:`,
     userBalance: (id) => `${prefix}bal:u:${id}`,
     tokenQuota: (id) => `${prefix}bal:t:${id}`,
+    countersPattern: `${prefix}bal:*`,
+    parseCounter(key) {
+      const m = /^bal:([ut]):(\d+)$/.exec(key.slice(prefix.length));
+      if (!key.startsWith(prefix) || !m) return undefined;
+      return { kind: m[1] === 'u' ? 'user' : 'token', id: Number(m[2]) };
+    },
     holds: (relayId) => `${prefix}holds:${relayId}`,
     relayAlive: (relayId) => `${prefix}relay:${relayId}`,
     fallbackWritten: `${prefix}fallback-written`,

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { bumpConfigVersion } from '@tollgate/shared/config-bus.ts';
 import type { ControlPlaneDeps } from '../deps.ts';
 import { ServiceError } from '../errors.ts';
+import { rebuildCounters } from '../modules/balances/rebuild-counters.ts';
 import {
   createChannel,
   listChannels,
@@ -312,6 +313,14 @@ export const commands: Record<string, Command> = {
   'setting list': {
     help: 'setting list',
     run: (deps) => getSettings(deps),
+  },
+  'balances rebuild': {
+    help: 'balances rebuild                set the Redis balance counters from the database (after a Redis outage)',
+    run: (deps) => rebuildCounters(deps),
+    format: (r) => {
+      const x = r as { counters: number; rebuilt: number; busy: number };
+      return `${x.rebuilt} of ${x.counters} counters set from the database${x.busy ? `; ${x.busy} busy (settlements on their way) — run it again` : ''}`;
+    },
   },
   'snapshot publish': {
     help: 'snapshot publish                tell every relay to reload its whole snapshot now',

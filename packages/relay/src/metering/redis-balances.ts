@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { counterBaseInSql, reconcileCounter } from '@tollgate/shared/balance-keys.ts';
 import type { Db } from '@tollgate/shared/db/index.ts';
 import type { Logger } from '@tollgate/shared/logger.ts';
 import { isRedisTimeout, streamEntries } from '@tollgate/shared/redis.ts';
@@ -93,17 +94,6 @@ for i = 2, 1 + 2 * n, 2 do
 end
 for i = 2 + 2 * n, #ARGV do redis.call('sadd', KEYS[1], ARGV[i]) end
 if #ARGV > 1 + 2 * n then redis.call('expire', KEYS[1], 86400) end
-return 1`;
-
-/**
- * Sets `base` to the SQL value read after `base` was ARGV[1] with nothing pending — only if `base` is
- * still ARGV[1] and nothing is pending: then no settlement or top-up moved SQL or `base` in between.
- */
-const RECONCILE = `
-local v = redis.call('hmget', KEYS[1], 'base', 'pending')
-if not v[1] then return 1 end
-if v[1] ~= ARGV[1] or v[2] ~= '0' then return 0 end
-redis.call('hset', KEYS[1], 'base', ARGV[2])
 return 1`;
 
 const SEED = `if redis.call('exists', KEYS[1]) == 1 then return 0 end
@@ -233,22 +223,12 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
         }
       }));
 
-  async function readBase(kind: 'user' | 'token', id: number): Promise<number> {
-    const base =
-      kind === 'user'
-        ? (await o.db.db.selectFrom('users').select('balance').where('id', '=', id).executeTakeFirst())
-            ?.balance
-        : (await o.db.db.selectFrom('tokens').select('remainQuota').where('id', '=', id).executeTakeFirst())
-            ?.remainQuota;
-    return Number(base ?? 0);
-  }
-
   async function seed(kind: 'user' | 'token', id: number): Promise<void> {
     await o.redis.eval(
       SEED,
       1,
       kind === 'user' ? userBalanceKey(id) : tokenQuotaKey(id),
-      String(await readBase(kind, id)),
+      String(await counterBaseInSql(o.db, kind, id)),
     );
   }
 
@@ -348,14 +328,8 @@ export function createRedisBalances(o: RedisBalancesOptions): RedisBalanceStore 
 
   return {
     ready: () => o.redis.status === 'ready' && !reconnecting,
-    async reconcile(kind, id) {
-      const key = kind === 'user' ? userBalanceKey(id) : tokenQuotaKey(id);
-      const [base, pending] = await o.redis.hmget(key, 'base', 'pending');
-      if (base === null || base === undefined) return true;
-      if (pending !== '0') return false;
-      const sqlValue = await readBase(kind, id);
-      return Number(await o.redis.eval(RECONCILE, 1, key, base, String(sqlValue))) === 1;
-    },
+    reconcile: (kind, id) =>
+      reconcileCounter(o.redis, o.db, kind === 'user' ? userBalanceKey(id) : tokenQuotaKey(id), kind, id),
     backlog: () => backlog,
     userKey: userBalanceKey,
     tokenKey: tokenQuotaKey,
