@@ -1,3 +1,4 @@
+import { counterBaseInSql } from '@tollgate/shared/balance-keys.ts';
 import type { Db } from '@tollgate/shared/db/index.ts';
 import type { Logger } from '@tollgate/shared/logger.ts';
 import { type WriteOptions, writeSettlements } from './settlements-sql.ts';
@@ -48,7 +49,7 @@ export function createMemoryBalances(
     let p = loading.get(key);
     if (!p) {
       p = (async () => {
-        const base = await readBase(kind, id);
+        const base = await counterBaseInSql(o.db, kind, id);
         const c = map.get(id) ?? { base, held: 0, pending: 0 };
         map.set(id, c);
         return c;
@@ -56,19 +57,6 @@ export function createMemoryBalances(
       loading.set(key, p);
     }
     return p;
-  }
-
-  async function readBase(kind: 'user' | 'token', id: number): Promise<number> {
-    if (kind === 'user') {
-      const r = await o.db.db.selectFrom('users').select('balance').where('id', '=', id).executeTakeFirst();
-      return Number(r?.balance ?? 0);
-    }
-    const r = await o.db.db
-      .selectFrom('tokens')
-      .select('remainQuota')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return Number(r?.remainQuota ?? 0);
   }
 
   async function flushNow(): Promise<void> {
@@ -128,7 +116,7 @@ export function createMemoryBalances(
     const map = kind === 'user' ? users : tokens;
     if (!map.has(id)) return Promise.resolve();
     return serial(async () => {
-      const base = await readBase(kind, id);
+      const base = await counterBaseInSql(o.db, kind, id);
       const c = map.get(id);
       if (c) c.base = base;
     });

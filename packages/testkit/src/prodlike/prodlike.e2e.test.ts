@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
 import { newCustomer } from '../harness/customers.ts';
-import {
-  type PrivateMariaDb,
-  type PrivateRedis,
-  startPrivateMariaDb,
-  startPrivateRedis,
-} from '../harness/private-services.ts';
-import { type SiteClient, siteClient } from '../harness/site-client.ts';
-import { type Prodlike, startProdlike } from './run.ts';
+import type { SiteClient } from '../harness/site-client.ts';
+import type { Prodlike } from './run.ts';
+import { type ProdlikeTestStack, startProdlikeTestStack } from './test-stack.ts';
 
 /** Requests a relay counted in its Prometheus metrics (read from the relay directly). */
 async function relayRequests(url: string): Promise<number> {
@@ -26,30 +20,14 @@ async function relayRequests(url: string): Promise<number> {
  * Redis, Debian's Nginx in front with TLS, configured from the compose template.
  */
 describe('production-like run: Nginx (TLS) → 2 relays + site on MariaDB + Redis', () => {
-  let mariadb: PrivateMariaDb;
-  let redis: PrivateRedis;
+  let stack: ProdlikeTestStack;
   let up: FakeUpstream;
   let p: Prodlike;
   let admin: SiteClient;
-  const adminLogin = { email: 'ops@example.com', password: randomBytes(12).toString('base64url') };
 
   beforeAll(async () => {
-    [mariadb, redis, up] = await Promise.all([
-      startPrivateMariaDb(),
-      startPrivateRedis(),
-      startFakeUpstream({ maxLogEntries: 0 }),
-    ]);
-    p = await startProdlike({
-      sqlDsn: mariadb.url,
-      redisUrl: redis.url,
-      env: {
-        TOLLGATE_ADMIN_EMAIL: adminLogin.email,
-        TOLLGATE_ADMIN_PASSWORD: adminLogin.password,
-        TOLLGATE_LOG_LEVEL: 'warn',
-      },
-    });
-    admin = siteClient(p.siteUrl);
-    await admin.auth.login.mutate(adminLogin);
+    [stack, up] = await Promise.all([startProdlikeTestStack(), startFakeUpstream({ maxLogEntries: 0 })]);
+    ({ p, admin } = stack);
     await admin.channels.create.mutate({
       name: 'up',
       baseUrl: up.url,
@@ -59,8 +37,7 @@ describe('production-like run: Nginx (TLS) → 2 relays + site on MariaDB + Redi
     await admin.prices.set.mutate({ model: 'gpt-4o-mini', inputPrice: 100_000, outputPrice: 300_000 });
   });
   afterAll(async () => {
-    await p?.stop();
-    await Promise.all([mariadb?.destroy(), redis?.destroy(), up?.close()]);
+    await Promise.all([stack?.stop(), up?.close()]);
   });
 
   it('serves the site over HTTPS with a certificate only the local CA vouches for; HTTP redirects', async () => {

@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
 import { type Customer, newCustomer, waitForKey } from '../harness/customers.ts';
-import {
-  type PrivateMariaDb,
-  type PrivateRedis,
-  startPrivateMariaDb,
-  startPrivateRedis,
-} from '../harness/private-services.ts';
-import { type SiteClient, siteClient } from '../harness/site-client.ts';
-import { type Prodlike, startProdlike } from '../prodlike/run.ts';
+import type { SiteClient } from '../harness/site-client.ts';
+import type { Prodlike } from '../prodlike/run.ts';
+import { type ProdlikeTestStack, startProdlikeTestStack } from '../prodlike/test-stack.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** the issue's bound: a config change reaches every relay within a second */
@@ -22,36 +16,23 @@ const BOUND_MS = 1000;
  * site's tRPC; from the moment its answer arrives, each relay is polled directly until it acts on it.
  */
 describe('a config change reaches both relays within a second', () => {
-  let mariadb: PrivateMariaDb;
-  let redis: PrivateRedis;
+  let stack: ProdlikeTestStack;
   let a: FakeUpstream;
   let b: FakeUpstream;
   let p: Prodlike;
   let admin: SiteClient;
-  const adminLogin = { email: 'ops@example.com', password: randomBytes(12).toString('base64url') };
   let channelA: number;
   let channelB: number;
   const figures: string[] = [];
 
   beforeAll(async () => {
     // the two upstreams answer with 3 and 5 completion tokens: the usage tells which channel served
-    [mariadb, redis, a, b] = await Promise.all([
-      startPrivateMariaDb(),
-      startPrivateRedis(),
+    [stack, a, b] = await Promise.all([
+      startProdlikeTestStack(),
       startFakeUpstream({ defaults: { chunks: 3 } }),
       startFakeUpstream({ defaults: { chunks: 5 } }),
     ]);
-    p = await startProdlike({
-      sqlDsn: mariadb.url,
-      redisUrl: redis.url,
-      env: {
-        TOLLGATE_ADMIN_EMAIL: adminLogin.email,
-        TOLLGATE_ADMIN_PASSWORD: adminLogin.password,
-        TOLLGATE_LOG_LEVEL: 'warn',
-      },
-    });
-    admin = siteClient(p.siteUrl);
-    await admin.auth.login.mutate(adminLogin);
+    ({ p, admin } = stack);
     channelA = (
       await admin.channels.create.mutate({
         name: 'A',
@@ -74,8 +55,7 @@ describe('a config change reaches both relays within a second', () => {
   });
   afterAll(async () => {
     if (figures.length) console.log(`[config propagation] ${figures.join('; ')}`);
-    await p?.stop();
-    await Promise.all([mariadb?.destroy(), redis?.destroy(), a?.close(), b?.close()]);
+    await Promise.all([stack?.stop(), a?.close(), b?.close()]);
   });
 
   /** What relay `url` does with `key` now: 'A' or 'B' (who served), or the refusal's status and code. */

@@ -1,4 +1,6 @@
+import type { Db } from '@tollgate/shared/db/index.ts';
 import OpenAI, { APIError } from 'openai';
+import { booksOf } from '../harness/customers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -97,4 +99,14 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     if (Date.now() > deadline) return false;
     await sleep(100);
   }
+}
+
+/**
+ * A user's books once its settlements have landed: waits (up to 20 s) until SQL has at least `rows`
+ * usage rows, then 1.5 s more — anything extra (a double charge) would land by then — and reads again.
+ */
+export async function settledBooks(db: Db, userId: number, tokenId: number | undefined, rows: number) {
+  await eventually(async () => (await booksOf(db, userId, tokenId)).rows >= rows, 20_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  return booksOf(db, userId, tokenId);
 }

@@ -7,7 +7,7 @@ import { booksOf, type Customer, newCustomer, servePricedModel, waitForKey } fro
 import { type PrivateRedis, startPrivateRedis } from '../harness/private-services.ts';
 import { type SiteClient, siteClient } from '../harness/site-client.ts';
 import { type Stack, startStack } from '../harness/stack.ts';
-import { eventually, metricValue, steadyLoad } from './load.ts';
+import { eventually, metricValue, settledBooks, steadyLoad } from './load.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BALANCE = 1_000_000_000;
@@ -225,13 +225,7 @@ describe('Redis stopped for 30 s under load (production, 2 relays)', () => {
     expect(servedWhilePaused).toBeGreaterThan(50);
 
     const expected = result.ok.get(c.userId) ?? 0;
-    let books = await booksOf(db, c.userId, c.tokenId);
-    for (let i = 0; i < 200 && books.rows < expected; i++) {
-      await sleep(100);
-      books = await booksOf(db, c.userId, c.tokenId);
-    }
-    await sleep(1500);
-    books = await booksOf(db, c.userId, c.tokenId);
+    const books = await settledBooks(db, c.userId, c.tokenId, expected);
     expect(books.rows).toBe(expected);
     expect(BALANCE - books.balance).toBe(books.logCost);
     expect(books.tokenRemain).toBe(KEY_QUOTA - books.logCost);

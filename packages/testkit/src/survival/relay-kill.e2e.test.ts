@@ -1,18 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { createDb, type Db } from '@tollgate/shared/db/index.ts';
 import { costOf } from '@tollgate/shared/pricing.ts';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/server.ts';
 import { booksOf, type Customer, newCustomer, waitForKey } from '../harness/customers.ts';
-import {
-  type PrivateMariaDb,
-  type PrivateRedis,
-  startPrivateMariaDb,
-  startPrivateRedis,
-} from '../harness/private-services.ts';
-import { type SiteClient, siteClient } from '../harness/site-client.ts';
-import { type Prodlike, startProdlike } from '../prodlike/run.ts';
+import type { SiteClient } from '../harness/site-client.ts';
+import type { Prodlike } from '../prodlike/run.ts';
+import { type ProdlikeTestStack, startProdlikeTestStack } from '../prodlike/test-stack.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PRICE = { inputPrice: 10_000_000, outputPrice: 30_000_000 };
@@ -38,35 +32,24 @@ interface Rec {
  * exactly the requests whose full answer the client received, at the tokens the upstream reported.
  */
 describe('a relay killed under load behind Nginx', () => {
-  let mariadb: PrivateMariaDb;
-  let redis: PrivateRedis;
+  let stack: ProdlikeTestStack;
   let up: FakeUpstream;
   let p: Prodlike;
   let admin: SiteClient;
   let db: Db;
-  const adminLogin = { email: 'ops@example.com', password: randomBytes(12).toString('base64url') };
 
   beforeAll(async () => {
-    [mariadb, redis, up] = await Promise.all([
-      startPrivateMariaDb(),
-      startPrivateRedis(),
-      // answers take 100 ms (streams 10 chunks 20 ms apart): many requests are in flight at any moment
-      startFakeUpstream({ defaults: { latencyMs: 100, chunkDelayMs: 20, chunks: 10 } }),
-    ]);
-    p = await startProdlike({
-      sqlDsn: mariadb.url,
-      redisUrl: redis.url,
-      env: {
-        TOLLGATE_ADMIN_EMAIL: adminLogin.email,
-        TOLLGATE_ADMIN_PASSWORD: adminLogin.password,
+    [stack, up] = await Promise.all([
+      startProdlikeTestStack({
         TOLLGATE_LOG_LEVEL: 'error',
         // the surviving relay takes over the dead relay's unwritten settlements after 1 s
         TOLLGATE_SETTLEMENT_CLAIM_IDLE_SECONDS: '1',
-      },
-    });
-    db = createDb({ sql_dsn: mariadb.url, data_dir: '' });
-    admin = siteClient(p.siteUrl);
-    await admin.auth.login.mutate(adminLogin);
+      }),
+      // answers take 100 ms (streams 10 chunks 20 ms apart): many requests are in flight at any moment
+      startFakeUpstream({ defaults: { latencyMs: 100, chunkDelayMs: 20, chunks: 10 } }),
+    ]);
+    ({ p, admin } = stack);
+    db = createDb({ sql_dsn: stack.mariadb.url, data_dir: '' });
     await admin.channels.create.mutate({
       name: 'up',
       baseUrl: up.url,
@@ -77,8 +60,7 @@ describe('a relay killed under load behind Nginx', () => {
   });
   afterAll(async () => {
     await db?.close();
-    await p?.stop();
-    await Promise.all([mariadb?.destroy(), redis?.destroy(), up?.close()]);
+    await Promise.all([stack?.stop(), up?.close()]);
   });
 
   it('clients lose at most the in-flight requests; the other relay takes the rest; the books are exact', async () => {
