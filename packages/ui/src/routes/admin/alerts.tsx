@@ -9,6 +9,7 @@ import {
 import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
+import { DeleteButton, RowButton } from '~/components/RowActions.tsx';
 import { type MessageKey, t } from '~/i18n/index.ts';
 import { alertParamLabel, notifierFieldLabel, notifierTypeLabel } from '~/lib/labels.ts';
 import { createLoader } from '~/lib/loader.ts';
@@ -350,27 +351,19 @@ export default function AlertsPage() {
                           </td>
                           <td class="col-actions">
                             <div class="row-actions">
-                              <button
-                                type="button"
-                                class="btn btn-secondary btn-sm"
-                                onClick={() => setEditing(r)}
-                              >
+                              <RowButton variant="secondary" onClick={() => setEditing(r)}>
                                 {t('common.edit')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-danger-ghost btn-sm"
+                              </RowButton>
+                              <DeleteButton
                                 disabled={busy()}
-                                onClick={() => {
-                                  if (confirm(t('alerts.confirmDelete')))
-                                    void act(
-                                      () => trpc.alerts.deleteRule.mutate({ id: r.id }),
-                                      t('alerts.rule.deleted'),
-                                    );
-                                }}
-                              >
-                                {t('common.delete')}
-                              </button>
+                                confirmText={() => t('alerts.confirmDelete')}
+                                onDelete={() =>
+                                  void act(
+                                    () => trpc.alerts.deleteRule.mutate({ id: r.id }),
+                                    t('alerts.rule.deleted'),
+                                  )
+                                }
+                              />
                             </div>
                           </td>
                         </tr>
@@ -464,29 +457,24 @@ export default function AlertsPage() {
                           </td>
                           <td class="col-actions">
                             <div class="row-actions">
-                              <button
-                                type="button"
-                                class="btn btn-secondary btn-sm"
-                                data-testid="notifier-send-test"
+                              <RowButton
+                                variant="secondary"
+                                testid="notifier-send-test"
                                 disabled={busy()}
                                 onClick={() => sendTest(n)}
                               >
                                 {t('alerts.channel.sendTest')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-danger-ghost btn-sm"
+                              </RowButton>
+                              <DeleteButton
                                 disabled={busy()}
-                                onClick={() => {
-                                  if (confirm(t('alerts.confirmDelete')))
-                                    void act(
-                                      () => trpc.alerts.deleteChannel.mutate({ id: n.id }),
-                                      t('alerts.channel.deleted'),
-                                    );
-                                }}
-                              >
-                                {t('common.delete')}
-                              </button>
+                                confirmText={() => t('alerts.confirmDelete')}
+                                onDelete={() =>
+                                  void act(
+                                    () => trpc.alerts.deleteChannel.mutate({ id: n.id }),
+                                    t('alerts.channel.deleted'),
+                                  )
+                                }
+                              />
                             </div>
                           </td>
                         </tr>

@@ -3,6 +3,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { type ChannelCreateInput, ChannelForm, type ChannelFormValues } from '~/components/ChannelForm.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
+import { createEditPanel, createRowRunner, DeleteButton, RowButton } from '~/components/RowActions.tsx';
 import { type MessageKey, t } from '~/i18n/index.ts';
 import { formatDateTime, formatTime, numberFormat } from '~/lib/format.ts';
 import { createLoader } from '~/lib/loader.ts';
@@ -23,16 +24,10 @@ const statusClass: Record<ChannelRow['status'], string> = {
 export default function ChannelsPage() {
   const flash = createFlash();
   const channels = createLoader(() => trpc.channels.list.query());
-  const [editing, setEditing] = createSignal<ChannelRow>();
-  const [saving, setSaving] = createSignal(false);
+  const panel = createEditPanel<ChannelRow>();
+  const { editing, setEditing, saving, setSaving, formRev, scrollToForm } = panel;
   const [busyId, setBusyId] = createSignal<number>();
-  // bumping this remounts the create form (clears it) after a successful create
-  const [formRev, setFormRev] = createSignal(0);
-  let formCard: HTMLElement | undefined;
-
-  function scrollToForm() {
-    formCard?.scrollIntoView({ behavior: 'smooth', block: 'start' });
-  }
+  const runRow = createRowRunner({ flash, setBusy: setBusyId, reload: channels.reload });
 
   function startEdit(row: ChannelRow) {
     setEditing(row);
@@ -51,7 +46,7 @@ export default function ChannelsPage() {
       } else {
         const row = await trpc.channels.create.mutate(values as ChannelCreateInput);
         flash.showSuccess(t('channels.created', { name: row.name }));
-        setFormRev(formRev() + 1);
+        panel.nextForm();
       }
     } catch (err) {
       flash.showError(errorMessage(err));
@@ -63,18 +58,12 @@ export default function ChannelsPage() {
 
   async function toggle(row: ChannelRow) {
     const status = row.status === 'enabled' ? 'manual_disabled' : 'enabled';
-    setBusyId(row.id);
-    try {
+    await runRow(row.id, async () => {
       await trpc.channels.setStatus.mutate({ id: row.id, status });
       flash.showSuccess(
         t(status === 'enabled' ? 'channels.enabled' : 'channels.disabled', { name: row.name }),
       );
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyId(undefined);
-      await channels.reload();
-    }
+    });
   }
 
   const [testing, setTesting] = createSignal<number | 'all'>();
@@ -134,20 +123,16 @@ export default function ChannelsPage() {
     }
   }
 
-  async function remove(row: ChannelRow) {
-    if (!confirm(t('channels.confirmDelete', { name: row.name }))) return;
-    setBusyId(row.id);
-    try {
-      await trpc.channels.delete.mutate({ id: row.id });
-      flash.showSuccess(t('channels.deleted', { name: row.name }));
-      if (editing()?.id === row.id) setEditing(undefined);
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyId(undefined);
-      await channels.reload();
-    }
-  }
+  const remove = (row: ChannelRow) =>
+    runRow(
+      row.id,
+      async () => {
+        await trpc.channels.delete.mutate({ id: row.id });
+        flash.showSuccess(t('channels.deleted', { name: row.name }));
+        if (editing()?.id === row.id) setEditing(undefined);
+      },
+      t('channels.confirmDelete', { name: row.name }),
+    );
 
   return (
     <>
@@ -293,50 +278,42 @@ export default function ChannelsPage() {
                           </td>
                           <td class="col-actions">
                             <div class="row-actions">
-                              <button
-                                type="button"
-                                class="btn btn-secondary btn-sm"
-                                data-testid="channel-edit"
+                              <RowButton
+                                variant="secondary"
+                                testid="channel-edit"
                                 onClick={() => startEdit(row)}
                               >
                                 {t('common.edit')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-ghost btn-sm"
-                                data-testid="channel-test-now"
+                              </RowButton>
+                              <RowButton
+                                variant="ghost"
+                                testid="channel-test-now"
                                 disabled={testing() !== undefined}
                                 onClick={() => testOne(row)}
                               >
                                 {testing() === row.id ? t('health.testing') : t('health.testNow')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-ghost btn-sm"
-                                data-testid="channel-toggle"
+                              </RowButton>
+                              <RowButton
+                                variant="ghost"
+                                testid="channel-toggle"
                                 disabled={busyId() === row.id}
                                 onClick={() => toggle(row)}
                               >
                                 {row.status === 'enabled' ? t('common.disable') : t('common.enable')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-ghost btn-sm"
-                                data-testid="channel-clone"
+                              </RowButton>
+                              <RowButton
+                                variant="ghost"
+                                testid="channel-clone"
                                 disabled={busyId() === row.id}
                                 onClick={() => clone(row)}
                               >
                                 {t('channels.clone')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-danger-ghost btn-sm"
-                                data-testid="channel-delete"
+                              </RowButton>
+                              <DeleteButton
+                                testid="channel-delete"
                                 disabled={busyId() === row.id}
-                                onClick={() => remove(row)}
-                              >
-                                {t('common.delete')}
-                              </button>
+                                onDelete={() => remove(row)}
+                              />
                             </div>
                           </td>
                         </tr>
@@ -350,7 +327,7 @@ export default function ChannelsPage() {
         </Show>
       </section>
 
-      <section class="card" ref={formCard}>
+      <section class="card" ref={panel.cardRef}>
         <h2>{editing() ? t('channels.editTitle', { name: editing()!.name }) : t('channels.createTitle')}</h2>
         <Show
           when={editing()}

@@ -4,6 +4,7 @@ import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
 import { GroupForm } from '~/components/GroupForm.tsx';
+import { createEditPanel, createRowRunner, DeleteButton, RowButton } from '~/components/RowActions.tsx';
 import { t } from '~/i18n/index.ts';
 import { formatNumber } from '~/lib/format.ts';
 import { createLoader } from '~/lib/loader.ts';
@@ -15,13 +16,10 @@ import '~/components/config-pages.css';
 export default function GroupsPage() {
   const flash = createFlash();
   const groups = createLoader(() => trpc.groups.list.query());
-  const [editing, setEditing] = createSignal<GroupRow>();
-  const [saving, setSaving] = createSignal(false);
+  const panel = createEditPanel<GroupRow>();
+  const { editing, setEditing, saving, setSaving, formRev, scrollToForm } = panel;
   const [busyName, setBusyName] = createSignal<string>();
-  const [formRev, setFormRev] = createSignal(0);
-  let formCard: HTMLElement | undefined;
-
-  const scrollToForm = () => formCard?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  const runRow = createRowRunner({ flash, setBusy: setBusyName, reload: groups.reload });
 
   function startEdit(row: GroupRow) {
     setEditing(row);
@@ -36,7 +34,7 @@ export default function GroupsPage() {
         mode === 'update' ? await trpc.groups.update.mutate(values) : await trpc.groups.create.mutate(values);
       flash.showSuccess(t(mode === 'update' ? 'groups.updated' : 'groups.created', { name: row.name }));
       setEditing(undefined);
-      setFormRev(formRev() + 1);
+      panel.nextForm();
     } catch (err) {
       flash.showError(errorMessage(err));
     } finally {
@@ -45,35 +43,25 @@ export default function GroupsPage() {
     }
   }
 
-  async function remove(row: GroupRow) {
-    if (!confirm(t('groups.confirmDelete', { name: row.name }))) return;
-    setBusyName(row.name);
-    try {
-      await trpc.groups.delete.mutate({ name: row.name });
-      flash.showSuccess(t('groups.deleted', { name: row.name }));
-      if (editing()?.name === row.name) setEditing(undefined);
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyName(undefined);
-      await groups.reload();
-    }
-  }
+  const remove = (row: GroupRow) =>
+    runRow(
+      row.name,
+      async () => {
+        await trpc.groups.delete.mutate({ name: row.name });
+        flash.showSuccess(t('groups.deleted', { name: row.name }));
+        if (editing()?.name === row.name) setEditing(undefined);
+      },
+      t('groups.confirmDelete', { name: row.name }),
+    );
 
   /** Adds or removes the group from the `user_selectable_groups` setting. */
   async function toggleSelectable(row: GroupRow, selectable: boolean) {
     const current = (groups.data() ?? []).filter((g) => g.userSelectable).map((g) => g.name);
     const next = selectable ? [...new Set([...current, row.name])] : current.filter((n) => n !== row.name);
-    setBusyName(row.name);
-    try {
+    await runRow(row.name, async () => {
       await trpc.settings.set.mutate({ user_selectable_groups: next });
       flash.showSuccess(t(selectable ? 'groups.selectableOn' : 'groups.selectableOff', { name: row.name }));
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyName(undefined);
-      await groups.reload();
-    }
+    });
   }
 
   return (
@@ -178,24 +166,15 @@ export default function GroupsPage() {
                         </td>
                         <td class="col-actions">
                           <div class="row-actions">
-                            <button
-                              type="button"
-                              class="btn btn-secondary btn-sm"
-                              data-testid="group-edit"
-                              onClick={() => startEdit(row)}
-                            >
+                            <RowButton variant="secondary" testid="group-edit" onClick={() => startEdit(row)}>
                               {row.defined ? t('common.edit') : t('groups.define')}
-                            </button>
+                            </RowButton>
                             <Show when={row.defined}>
-                              <button
-                                type="button"
-                                class="btn btn-danger-ghost btn-sm"
-                                data-testid="group-delete"
+                              <DeleteButton
+                                testid="group-delete"
                                 disabled={busyName() === row.name}
-                                onClick={() => remove(row)}
-                              >
-                                {t('common.delete')}
-                              </button>
+                                onDelete={() => remove(row)}
+                              />
                             </Show>
                           </div>
                         </td>
@@ -209,7 +188,7 @@ export default function GroupsPage() {
         </Show>
       </section>
 
-      <section class="card" ref={formCard}>
+      <section class="card" ref={panel.cardRef}>
         <h2>
           {editing()
             ? t(editing()!.defined ? 'groups.editTitle' : 'groups.defineTitle', { name: editing()!.name })

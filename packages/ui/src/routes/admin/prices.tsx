@@ -6,6 +6,7 @@ import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
 import { PriceForm } from '~/components/PriceForm.tsx';
 import { PriceImport } from '~/components/PriceImport.tsx';
+import { createEditPanel, createRowRunner, DeleteButton, RowButton } from '~/components/RowActions.tsx';
 import { t } from '~/i18n/index.ts';
 import { type MoneySettings, money, unitsLabel } from '~/lib/currency-input.ts';
 import { formatDate } from '~/lib/format.ts';
@@ -59,14 +60,11 @@ export default function PricesPage() {
     const m: MoneySettings = { quotaPerUnit: settings.quota_per_unit, currency: settings.display_currency };
     return { rows, money: m, status };
   });
-  const [editing, setEditing] = createSignal<PriceRow>();
+  const panel = createEditPanel<PriceRow>();
+  const { editing, setEditing, saving, setSaving, formRev, scrollToForm } = panel;
   const [importing, setImporting] = createSignal(false);
-  const [saving, setSaving] = createSignal(false);
   const [busyModel, setBusyModel] = createSignal<string>();
-  const [formRev, setFormRev] = createSignal(0);
-  let formCard: HTMLElement | undefined;
-
-  const scrollToForm = () => formCard?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  const runRow = createRowRunner({ flash, setBusy: setBusyModel, reload: data.reload });
 
   async function save(values: SetPriceInput) {
     setSaving(true);
@@ -74,7 +72,7 @@ export default function PricesPage() {
       const row = await trpc.prices.set.mutate(values);
       flash.showSuccess(t(editing() ? 'prices.updated' : 'prices.created', { model: row.model }));
       setEditing(undefined);
-      setFormRev(formRev() + 1);
+      panel.nextForm();
     } catch (err) {
       flash.showError(errorMessage(err));
     } finally {
@@ -83,20 +81,16 @@ export default function PricesPage() {
     }
   }
 
-  async function remove(row: PriceRow) {
-    if (!confirm(t('prices.confirmDelete', { model: row.model }))) return;
-    setBusyModel(row.model);
-    try {
-      await trpc.prices.delete.mutate({ model: row.model });
-      flash.showSuccess(t('prices.deleted', { model: row.model }));
-      if (editing()?.model === row.model) setEditing(undefined);
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyModel(undefined);
-      await data.reload();
-    }
-  }
+  const remove = (row: PriceRow) =>
+    runRow(
+      row.model,
+      async () => {
+        await trpc.prices.delete.mutate({ model: row.model });
+        flash.showSuccess(t('prices.deleted', { model: row.model }));
+        if (editing()?.model === row.model) setEditing(undefined);
+      },
+      t('prices.confirmDelete', { model: row.model }),
+    );
 
   return (
     <>
@@ -237,10 +231,9 @@ export default function PricesPage() {
                           <td class="nowrap">{formatDate(row.updatedAt)}</td>
                           <td class="col-actions">
                             <div class="row-actions">
-                              <button
-                                type="button"
-                                class="btn btn-secondary btn-sm"
-                                data-testid="price-edit"
+                              <RowButton
+                                variant="secondary"
+                                testid="price-edit"
                                 onClick={() => {
                                   setEditing(row);
                                   flash.clear();
@@ -248,16 +241,12 @@ export default function PricesPage() {
                                 }}
                               >
                                 {t('common.edit')}
-                              </button>
-                              <button
-                                type="button"
-                                class="btn btn-danger-ghost btn-sm"
-                                data-testid="price-delete"
+                              </RowButton>
+                              <DeleteButton
+                                testid="price-delete"
                                 disabled={busyModel() === row.model}
-                                onClick={() => remove(row)}
-                              >
-                                {t('common.delete')}
-                              </button>
+                                onDelete={() => remove(row)}
+                              />
                             </div>
                           </td>
                         </tr>
@@ -271,7 +260,7 @@ export default function PricesPage() {
         </Show>
       </section>
 
-      <section class="card" ref={formCard}>
+      <section class="card" ref={panel.cardRef}>
         <h2>{editing() ? t('prices.editTitle', { model: editing()!.model }) : t('prices.createTitle')}</h2>
         <Show when={data.data()} fallback={<p class="muted">{t('common.loading')}</p>}>
           {(d) => (

@@ -4,6 +4,7 @@ import type { DisplayCurrency } from '@tollgate/shared/currency.ts';
 import { createMemo, createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
+import { createRowRunner, DeleteButton, RowButton } from '~/components/RowActions.tsx';
 import { TokenForm, type TokenOptions } from '~/components/TokenForm.tsx';
 import { t } from '~/i18n/index.ts';
 import { copyText } from '~/lib/clipboard.ts';
@@ -110,17 +111,9 @@ export default function TokensPage() {
     }
   }
 
-  async function run(row: TokenRow, action: () => Promise<void>) {
-    setBusyId(row.id);
-    try {
-      await action();
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setBusyId(undefined);
-      await tokens.reload();
-    }
-  }
+  const runRow = createRowRunner({ flash, setBusy: setBusyId, reload: tokens.reload });
+  const run = (row: TokenRow, action: () => Promise<void>, confirmText?: string) =>
+    runRow(row.id, action, confirmText);
 
   const toggleStatus = (row: TokenRow) =>
     run(row, async () => {
@@ -129,26 +122,30 @@ export default function TokensPage() {
       flash.showSuccess(t(status === 'enabled' ? 'tokens.enabled' : 'tokens.disabled', { name: row.name }));
     });
 
-  const remove = (row: TokenRow) => {
-    if (!confirm(t('tokens.confirmDelete', { name: row.name }))) return;
-    return run(row, async () => {
-      await trpc.tokens.delete.mutate({ id: row.id });
-      if (editing()?.id === row.id) setEditing(undefined);
-      flash.showSuccess(t('tokens.deleted', { name: row.name }));
-    });
-  };
+  const remove = (row: TokenRow) =>
+    run(
+      row,
+      async () => {
+        await trpc.tokens.delete.mutate({ id: row.id });
+        if (editing()?.id === row.id) setEditing(undefined);
+        flash.showSuccess(t('tokens.deleted', { name: row.name }));
+      },
+      t('tokens.confirmDelete', { name: row.name }),
+    );
 
-  const reset = (row: TokenRow) => {
-    if (!confirm(t('tokens.confirmReset', { name: row.name }))) return;
-    return run(row, async () => {
-      const res = await trpc.tokens.reset.mutate({ id: row.id });
-      const { [row.id]: _old, ...rest } = revealed();
-      setRevealed(rest);
-      setNewKey({ name: res.token.name, key: res.key, reset: true });
-      flash.showSuccess(t('tokens.resetDone', { name: res.token.name }));
-      window.scrollTo({ top: 0, behavior: 'smooth' });
-    });
-  };
+  const reset = (row: TokenRow) =>
+    run(
+      row,
+      async () => {
+        const res = await trpc.tokens.reset.mutate({ id: row.id });
+        const { [row.id]: _old, ...rest } = revealed();
+        setRevealed(rest);
+        setNewKey({ name: res.token.name, key: res.key, reset: true });
+        flash.showSuccess(t('tokens.resetDone', { name: res.token.name }));
+        window.scrollTo({ top: 0, behavior: 'smooth' });
+      },
+      t('tokens.confirmReset', { name: row.name }),
+    );
 
   function startEdit(row: TokenRow) {
     setEditing(row);
@@ -341,23 +338,17 @@ export default function TokensPage() {
                                 {revealed()[row.id] ?? row.keyMask}
                               </code>
                               <div class="key-actions">
-                                <button
-                                  type="button"
-                                  class="btn btn-secondary btn-sm"
-                                  data-testid="token-copy"
-                                  onClick={() => copy(row)}
-                                >
+                                <RowButton variant="secondary" testid="token-copy" onClick={() => copy(row)}>
                                   {copiedId() === row.id ? t('common.copied') : t('common.copy')}
-                                </button>
-                                <button
-                                  type="button"
-                                  class="btn btn-ghost btn-sm"
-                                  data-testid="token-reveal"
+                                </RowButton>
+                                <RowButton
+                                  variant="ghost"
+                                  testid="token-reveal"
                                   disabled={busyId() === row.id}
                                   onClick={() => toggleReveal(row)}
                                 >
                                   {revealed()[row.id] ? t('tokens.hide') : t('tokens.reveal')}
-                                </button>
+                                </RowButton>
                               </div>
                             </td>
                             <td class="nowrap">
@@ -409,42 +400,35 @@ export default function TokensPage() {
                             </td>
                             <td class="col-actions">
                               <div class="row-actions">
-                                <button
-                                  type="button"
-                                  class="btn btn-ghost btn-sm"
-                                  data-testid="token-edit"
+                                <RowButton
+                                  variant="ghost"
+                                  testid="token-edit"
                                   disabled={busyId() === row.id || !options.data()}
                                   onClick={() => startEdit(row)}
                                 >
                                   {t('common.edit')}
-                                </button>
-                                <button
-                                  type="button"
-                                  class="btn btn-ghost btn-sm"
-                                  data-testid="token-reset"
+                                </RowButton>
+                                <RowButton
+                                  variant="ghost"
+                                  testid="token-reset"
                                   disabled={busyId() === row.id}
                                   onClick={() => reset(row)}
                                 >
                                   {t('tokens.reset')}
-                                </button>
-                                <button
-                                  type="button"
-                                  class="btn btn-ghost btn-sm"
-                                  data-testid="token-toggle"
+                                </RowButton>
+                                <RowButton
+                                  variant="ghost"
+                                  testid="token-toggle"
                                   disabled={busyId() === row.id}
                                   onClick={() => toggleStatus(row)}
                                 >
                                   {row.status === 'enabled' ? t('common.disable') : t('common.enable')}
-                                </button>
-                                <button
-                                  type="button"
-                                  class="btn btn-danger-ghost btn-sm"
-                                  data-testid="token-delete"
+                                </RowButton>
+                                <DeleteButton
+                                  testid="token-delete"
                                   disabled={busyId() === row.id}
-                                  onClick={() => remove(row)}
-                                >
-                                  {t('common.delete')}
-                                </button>
+                                  onDelete={() => remove(row)}
+                                />
                               </div>
                             </td>
                           </tr>
