@@ -106,16 +106,29 @@ export function markupPercentOf(sell: number, cost: number | null | undefined): 
 }
 
 /**
+ * `units / quotaPerUnit` as a decimal string with `decimals` fraction digits, computed in integers
+ * (no float), rounded half away from zero: `unitsToDecimal(1_250, 500_000)` → `"0.002500"`.
+ */
+export function unitsToDecimal(units: number, quotaPerUnit: number, decimals = 6): string {
+  if (!Number.isSafeInteger(units)) throw new RangeError(`units must be an integer, got ${units}`);
+  if (!Number.isSafeInteger(quotaPerUnit) || quotaPerUnit < 1)
+    throw new RangeError(`quotaPerUnit must be a positive integer, got ${quotaPerUnit}`);
+  const negative = units < 0;
+  const scale = 10n ** BigInt(decimals);
+  const per = BigInt(quotaPerUnit);
+  const scaled = (BigInt(Math.abs(units)) * scale * 2n + per) / (2n * per);
+  const whole = scaled / scale;
+  const frac = (scaled % scale).toString().padStart(decimals, '0');
+  const text = decimals > 0 ? `${whole}.${frac}` : `${whole}`;
+  return negative && scaled !== 0n ? `-${text}` : text;
+}
+
+/**
  * Units as the shortest currency text that converts back to them: what a form field is prefilled
  * with (`1250000, 500000` → `"2.5"`; 6 decimals at most, rounded half up; no symbol, no grouping).
  */
 export function unitsToCurrencyText(units: number, quotaPerUnit: number): string {
-  const negative = units < 0;
-  const per = BigInt(quotaPerUnit);
-  const scaled = (BigInt(Math.abs(Math.trunc(units))) * 1_000_000n * 2n + per) / (2n * per);
-  const frac = (scaled % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
-  const text = `${scaled / 1_000_000n}${frac ? `.${frac}` : ''}`;
-  return negative && scaled !== 0n ? `-${text}` : text;
+  return unitsToDecimal(Math.trunc(units), quotaPerUnit).replace(/\.?0+$/, '');
 }
 
 /** Currencies amounts are shown in (the `display_currency` setting). */
@@ -130,9 +143,13 @@ export function currencySymbol(currency: DisplayCurrency): string {
 
 /** `1250000, 500000, 'USD'` → `"$2.50"`: thousands grouped, at least two decimals, exact up to six. */
 export function formatCurrency(units: number, quotaPerUnit: number, currency: DisplayCurrency): string {
-  const text = unitsToCurrencyText(units, quotaPerUnit);
-  const negative = text.startsWith('-');
-  const [whole = '0', frac = ''] = (negative ? text.slice(1) : text).split('.');
+  return moneyText(unitsToCurrencyText(units, quotaPerUnit), currency);
+}
+
+/** A decimal text (`"-1234.5"`) as money: `"-$1,234.50"` — grouped, at least two decimals. */
+export function moneyText(decimal: string, currency: DisplayCurrency): string {
+  const negative = decimal.startsWith('-');
+  const [whole = '0', frac = ''] = (negative ? decimal.slice(1) : decimal).split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative ? '-' : ''}${SYMBOLS[currency]}${grouped}.${frac.padEnd(2, '0')}`;
+  return `${negative ? '-' : ''}${SYMBOLS[currency]}${grouped}.${frac.replace(/0+$/, '').padEnd(2, '0')}`;
 }
