@@ -1,7 +1,15 @@
 import { Title } from '@solidjs/meta';
-import { createSignal, For, Show } from 'solid-js';
+import { For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
-import { type DetailField, LogDetailDrawer, LogPager, LogStatus, Maybe } from '~/components/RequestLogs.tsx';
+import {
+  createLogList,
+  type DetailField,
+  LogDetailDrawer,
+  LogFilterActions,
+  LogResults,
+  LogStatus,
+  Maybe,
+} from '~/components/RequestLogs.tsx';
 import { t } from '~/i18n/index.ts';
 import { formatNumber } from '~/lib/format.ts';
 import { useHydrated } from '~/lib/hydrated.ts';
@@ -10,7 +18,6 @@ import {
   type AdminLog,
   type AdminLogFilter,
   compact,
-  createCursorPages,
   dayEnd,
   dayStart,
   exportHref,
@@ -18,8 +25,6 @@ import {
   formatMs,
   KIND_CHOICES,
   kindLabel,
-  LOG_PAGE_SIZE,
-  money,
   STATUS_CHOICES,
   statusFilter,
 } from '~/lib/request-logs.ts';
@@ -69,55 +74,9 @@ function toFilter(f: Form): AdminLogFilter {
 
 export default function AdminLogsPage() {
   const hydrated = useHydrated();
-  const [form, setForm] = createSignal<Form>({ ...EMPTY });
-  const [applied, setApplied] = createSignal<AdminLogFilter>({});
-  const [selected, setSelected] = createSignal<AdminLog>();
-  const pages = createCursorPages();
-  const logs = createLoader(() =>
-    trpc.logs.search.query({
-      ...applied(),
-      limit: LOG_PAGE_SIZE,
-      ...(pages.cursor() ? { cursor: pages.cursor() } : {}),
-    }),
-  );
+  const list = createLogList({ empty: EMPTY, toFilter, query: (input) => trpc.logs.search.query(input) });
+  const { form, set, applied, selected, setSelected, apply, clear, cost } = list;
   const channels = createLoader(() => trpc.channels.list.query());
-
-  const set = (key: keyof Form) => (e: { currentTarget: { value: string } }) =>
-    setForm({ ...form(), [key]: e.currentTarget.value });
-
-  function apply(e: SubmitEvent) {
-    e.preventDefault();
-    setApplied(toFilter(form()));
-    pages.reset();
-    void logs.reload();
-  }
-
-  function clear() {
-    setForm({ ...EMPTY });
-    setApplied({});
-    pages.reset();
-    void logs.reload();
-  }
-
-  function next() {
-    const cursor = logs.data()?.nextCursor;
-    if (!cursor) return;
-    pages.next(cursor);
-    void logs.reload();
-  }
-
-  function prev() {
-    pages.prev();
-    void logs.reload();
-  }
-
-  const display = () => logs.data()?.display ?? { quotaPerUnit: 500_000, currency: 'USD' as const };
-  const cost = (units: number) => (
-    <>
-      {money(units, display())}
-      <span class="log-sub">{t('logs.units', { n: formatNumber(units) })}</span>
-    </>
-  );
 
   function fields(r: AdminLog): DetailField[] {
     return [
@@ -242,116 +201,16 @@ export default function AdminLogsPage() {
               onInput={set('requestId')}
             />
           </label>
-          <div class="log-filter-actions">
-            <button type="submit" class="btn btn-primary" data-testid="logs-apply" disabled={!hydrated()}>
-              {t('logs.apply')}
-            </button>
-            <button
-              type="button"
-              class="btn btn-ghost"
-              data-testid="logs-clear"
-              disabled={!hydrated()}
-              onClick={clear}
-            >
-              {t('logs.clear')}
-            </button>
-          </div>
+          <LogFilterActions prefix="logs" hydrated={hydrated()} onClear={clear} />
         </form>
-        <Show when={logs.error()}>
-          {(msg) => (
-            <div class="alert alert-error" data-testid="error-message">
-              <span>{msg()}</span>
-              <button type="button" class="btn btn-ghost btn-sm" onClick={() => logs.reload()}>
-                {t('common.retry')}
-              </button>
-            </div>
-          )}
-        </Show>
-        <Show when={logs.data()} fallback={<p class="table-note muted">{t('common.loading')}</p>}>
-          {(page) => (
-            <>
-              <Show
-                when={page().rows.length > 0}
-                fallback={
-                  <p class="empty-state" data-testid="logs-empty">
-                    {t('logs.empty')}
-                  </p>
-                }
-              >
-                <div class="table-wrap" classList={{ 'is-loading': logs.loading() }}>
-                  <table class="table log-table">
-                    <thead>
-                      <tr>
-                        <th>{t('logs.col.time')}</th>
-                        <th>{t('logs.col.user')}</th>
-                        <th>{t('logs.col.key')}</th>
-                        <th>{t('logs.col.model')}</th>
-                        <th>{t('logs.col.channel')}</th>
-                        <th class="num">{t('logs.col.tokens')}</th>
-                        <th class="num">{t('logs.col.cost')}</th>
-                        <th class="num">{t('logs.col.latency')}</th>
-                        <th class="num">{t('logs.col.ttft')}</th>
-                        <th>{t('logs.col.status')}</th>
-                        <th>{t('logs.col.error')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={page().rows}>
-                        {(r) => (
-                          <tr
-                            data-testid="log-row"
-                            data-log-id={r.id}
-                            tabIndex={0}
-                            classList={{ 'row-selected': selected()?.id === r.id }}
-                            onClick={() => setSelected(r)}
-                            onKeyDown={(e) => {
-                              if (e.key === 'Enter') setSelected(r);
-                            }}
-                          >
-                            <td>{formatLogTime(r.createdAt)}</td>
-                            <td class="cell-clip" title={r.userEmail ?? ''}>
-                              <Maybe value={r.userEmail} />
-                            </td>
-                            <td class="cell-clip">
-                              <Maybe value={r.tokenName} />
-                            </td>
-                            <td class="cell-clip mono">
-                              <Maybe value={r.model} />
-                            </td>
-                            <td class="cell-clip">
-                              <Maybe value={r.channelName} />
-                            </td>
-                            <td class="num">
-                              {formatNumber(r.promptTokens)} / {formatNumber(r.completionTokens)}
-                            </td>
-                            <td class="num">{cost(r.cost)}</td>
-                            <td class="num">{formatMs(r.latencyMs)}</td>
-                            <td class="num">{formatMs(r.ttftMs)}</td>
-                            <td>
-                              <LogStatus code={r.statusCode} kind={r.kind} />
-                            </td>
-                            <td class="cell-clip mono">
-                              <Maybe value={r.errorCode} />
-                            </td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
-              </Show>
-              <LogPager
-                page={pages.page()}
-                total={page().total}
-                capped={page().totalCapped}
-                hasNext={page().nextCursor !== null}
-                loading={logs.loading()}
-                onPrev={prev}
-                onNext={next}
-              />
-            </>
-          )}
-        </Show>
+        <LogResults
+          list={list}
+          emptyTestId="logs-empty"
+          emptyText={t('logs.empty')}
+          rowTestId="log-row"
+          user={(r) => r.userEmail}
+          channel={(r) => r.channelName}
+        />
       </section>
       <Show when={selected()}>
         {(r) => (
