@@ -1,4 +1,4 @@
-import { createSignal, type JSX } from 'solid-js';
+import { createSignal, type JSX, Show } from 'solid-js';
 import type { Flash } from '~/components/Flash.tsx';
 import { t } from '~/i18n/index.ts';
 import { errorMessage } from '~/lib/trpc.ts';
@@ -73,7 +73,7 @@ export function DeleteButton(props: {
  * State of a page's create/edit form card: the row being edited (none = create), the saving flag, a
  * revision that remounts the empty create form after a create, and the card element to scroll to.
  */
-export function createEditPanel<T>() {
+export function createEditPanel<T>(opts: { flash: Flash; reload: () => Promise<unknown> }) {
   const [editing, setEditing] = createSignal<T>();
   const [saving, setSaving] = createSignal(false);
   const [formRev, setFormRev] = createSignal(0);
@@ -82,7 +82,6 @@ export function createEditPanel<T>() {
     editing,
     setEditing,
     saving,
-    setSaving,
     formRev,
     /** Remounts the create form (clears it). */
     nextForm: () => setFormRev(formRev() + 1),
@@ -90,5 +89,37 @@ export function createEditPanel<T>() {
       card = el;
     },
     scrollToForm: () => card?.scrollIntoView({ behavior: 'smooth', block: 'start' }),
+    /** Runs a save with the saving flag up, shows a failure in the flash, then reloads the list. */
+    async save(action: () => Promise<unknown>): Promise<void> {
+      setSaving(true);
+      try {
+        await action();
+      } catch (err) {
+        opts.flash.showError(errorMessage(err));
+      } finally {
+        setSaving(false);
+        await opts.reload();
+      }
+    },
   };
+}
+
+/**
+ * The form of an edit panel: `form(row)` while a row is edited, else `form()` for a new one, remounted
+ * (emptied) whenever `rev` changes.
+ */
+export function PanelForm<T>(props: { editing: T | undefined; rev: number; form: (row?: T) => JSX.Element }) {
+  return (
+    <Show
+      when={props.editing}
+      keyed
+      fallback={
+        <Show when={props.rev + 1} keyed>
+          {(_rev) => props.form()}
+        </Show>
+      }
+    >
+      {(row) => props.form(row)}
+    </Show>
+  );
 }

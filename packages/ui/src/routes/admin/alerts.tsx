@@ -6,10 +6,10 @@ import {
   ruleKinds,
   ruleParamSchemas,
 } from '@tollgate/control-plane/modules/alerts/alerts.schemas.ts';
-import { createSignal, For, Show } from 'solid-js';
+import { createSignal, For, type JSX, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
-import { DeleteButton, RowButton } from '~/components/RowActions.tsx';
+import { DeleteButton, PanelForm, RowButton } from '~/components/RowActions.tsx';
 import { type MessageKey, t } from '~/i18n/index.ts';
 import { alertParamLabel, notifierFieldLabel, notifierTypeLabel } from '~/lib/labels.ts';
 import { createLoader } from '~/lib/loader.ts';
@@ -53,17 +53,46 @@ const defaultsOf = (kind: RuleKind) => ruleParamSchemas[kind].parse({}) as Recor
 const kindLabel = (k: string) => t(`alerts.kind.${k}` as MessageKey);
 const when = (ms: number | null) => (ms === null ? t('common.none') : formatLogTime(ms));
 
+type RuleValues = {
+  kind: RuleKind;
+  name: string;
+  params: Record<string, number>;
+  cooldownSeconds: number;
+  notificationChannelIds: number[];
+};
+
+/** A loading line, an empty-state line, or the table of `rows` under the header cells `head`. */
+function ListTable<T>(props: {
+  rows: T[] | undefined;
+  empty: string;
+  head: JSX.Element;
+  children: (row: T) => JSX.Element;
+}) {
+  return (
+    <Show when={props.rows} fallback={<p class="muted">{t('common.loading')}</p>}>
+      {(rows) => (
+        <Show when={rows().length > 0} fallback={<p class="empty-state">{props.empty}</p>}>
+          <div class="table-wrap">
+            <table class="table">
+              <thead>
+                <tr>{props.head}</tr>
+              </thead>
+              <tbody>
+                <For each={rows()}>{(row) => props.children(row)}</For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+      )}
+    </Show>
+  );
+}
+
 function RuleEditor(props: {
   initial?: AlertRuleRow;
   notifiers: NotifierRow[];
   busy: boolean;
-  onSave: (v: {
-    kind: RuleKind;
-    name: string;
-    params: Record<string, number>;
-    cooldownSeconds: number;
-    notificationChannelIds: number[];
-  }) => void;
+  onSave: (v: RuleValues) => void;
 }) {
   const [kind, setKind] = createSignal<RuleKind>((props.initial?.kind as RuleKind) ?? 'channel_failure_rate');
   const [name, setName] = createSignal(props.initial?.name ?? kindLabel('channel_failure_rate'));
@@ -294,6 +323,30 @@ export default function AlertsPage() {
     }
   }
 
+  const createRule = (v: RuleValues) =>
+    act(
+      async () => {
+        await trpc.alerts.createRule.mutate(v);
+        setRuleRev(ruleRev() + 1);
+      },
+      t('alerts.rule.created', { name: v.name }),
+    );
+
+  const updateRule = (row: AlertRuleRow, v: RuleValues) =>
+    act(
+      async () => {
+        await trpc.alerts.updateRule.mutate({
+          id: row.id,
+          name: v.name,
+          params: v.params,
+          cooldownSeconds: v.cooldownSeconds,
+          notificationChannelIds: v.notificationChannelIds,
+        });
+        setEditing(undefined);
+      },
+      t('alerts.rule.saved', { name: v.name }),
+    );
+
   const notifierName = (id: number) => notifiers.data()?.find((n) => n.id === id)?.name ?? `#${id}`;
 
   return (
@@ -306,186 +359,129 @@ export default function AlertsPage() {
 
       <section class="card" data-testid="alert-rules">
         <h2>{t('alerts.rules')}</h2>
-        <Show when={rules.data()} fallback={<p class="muted">{t('common.loading')}</p>}>
-          {(rows) => (
-            <Show when={rows().length > 0} fallback={<p class="empty-state">{t('alerts.rules.empty')}</p>}>
-              <div class="table-wrap">
-                <table class="table">
-                  <thead>
-                    <tr>
-                      <th>{t('alerts.rule.name')}</th>
-                      <th>{t('alerts.rule.kind')}</th>
-                      <th>{t('alerts.rule.params')}</th>
-                      <th class="num">{t('alerts.rule.cooldown')}</th>
-                      <th>{t('alerts.rule.routes')}</th>
-                      <th>{t('alerts.rule.on')}</th>
-                      <th class="col-actions">{t('common.actions')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={rows()}>
-                      {(r) => (
-                        <tr data-testid="rule-row">
-                          <td class="cell-strong">{r.name}</td>
-                          <td>{kindLabel(r.kind)}</td>
-                          <td class="small">
-                            {Object.entries(r.params)
-                              .map(([k, v]) => `${alertParamLabel(k)} = ${v}`)
-                              .join(', ') || '—'}
-                          </td>
-                          <td class="num">{r.cooldownSeconds}</td>
-                          <td class="small">
-                            {r.notificationChannelIds.map(notifierName).join(', ') || '—'}
-                          </td>
-                          <td>
-                            <input
-                              type="checkbox"
-                              data-testid="rule-enabled"
-                              checked={r.enabled}
-                              disabled={busy()}
-                              onChange={(e) => {
-                                const enabled = e.currentTarget.checked;
-                                void act(() => trpc.alerts.updateRule.mutate({ id: r.id, enabled }));
-                              }}
-                            />
-                          </td>
-                          <td class="col-actions">
-                            <div class="row-actions">
-                              <RowButton variant="secondary" onClick={() => setEditing(r)}>
-                                {t('common.edit')}
-                              </RowButton>
-                              <DeleteButton
-                                disabled={busy()}
-                                confirmText={() => t('alerts.confirmDelete')}
-                                onDelete={() =>
-                                  void act(
-                                    () => trpc.alerts.deleteRule.mutate({ id: r.id }),
-                                    t('alerts.rule.deleted'),
-                                  )
-                                }
-                              />
-                            </div>
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-            </Show>
-          )}
-        </Show>
-        <h3>{editing() ? editing()!.name : t('alerts.rule.new')}</h3>
-        <Show
-          when={editing()}
-          keyed
-          fallback={
-            <Show when={ruleRev() + 1} keyed>
-              {(_rev) => (
-                <RuleEditor
-                  notifiers={notifiers.data() ?? []}
-                  busy={busy()}
-                  onSave={(v) =>
-                    void act(
-                      async () => {
-                        await trpc.alerts.createRule.mutate(v);
-                        setRuleRev(ruleRev() + 1);
-                      },
-                      t('alerts.rule.created', { name: v.name }),
-                    )
-                  }
-                />
-              )}
-            </Show>
+        <ListTable
+          rows={rules.data()}
+          empty={t('alerts.rules.empty')}
+          head={
+            <>
+              <th>{t('alerts.rule.name')}</th>
+              <th>{t('alerts.rule.kind')}</th>
+              <th>{t('alerts.rule.params')}</th>
+              <th class="num">{t('alerts.rule.cooldown')}</th>
+              <th>{t('alerts.rule.routes')}</th>
+              <th>{t('alerts.rule.on')}</th>
+              <th class="col-actions">{t('common.actions')}</th>
+            </>
           }
         >
-          {(row) => (
+          {(r) => (
+            <tr data-testid="rule-row">
+              <td class="cell-strong">{r.name}</td>
+              <td>{kindLabel(r.kind)}</td>
+              <td class="small">
+                {Object.entries(r.params)
+                  .map(([k, v]) => `${alertParamLabel(k)} = ${v}`)
+                  .join(', ') || '—'}
+              </td>
+              <td class="num">{r.cooldownSeconds}</td>
+              <td class="small">{r.notificationChannelIds.map(notifierName).join(', ') || '—'}</td>
+              <td>
+                <input
+                  type="checkbox"
+                  data-testid="rule-enabled"
+                  checked={r.enabled}
+                  disabled={busy()}
+                  onChange={(e) => {
+                    const enabled = e.currentTarget.checked;
+                    void act(() => trpc.alerts.updateRule.mutate({ id: r.id, enabled }));
+                  }}
+                />
+              </td>
+              <td class="col-actions">
+                <div class="row-actions">
+                  <RowButton variant="secondary" onClick={() => setEditing(r)}>
+                    {t('common.edit')}
+                  </RowButton>
+                  <DeleteButton
+                    disabled={busy()}
+                    confirmText={() => t('alerts.confirmDelete')}
+                    onDelete={() =>
+                      void act(() => trpc.alerts.deleteRule.mutate({ id: r.id }), t('alerts.rule.deleted'))
+                    }
+                  />
+                </div>
+              </td>
+            </tr>
+          )}
+        </ListTable>
+        <h3>{editing() ? editing()!.name : t('alerts.rule.new')}</h3>
+        <PanelForm
+          editing={editing()}
+          rev={ruleRev()}
+          form={(row) => (
             <RuleEditor
               initial={row}
               notifiers={notifiers.data() ?? []}
               busy={busy()}
-              onSave={(v) =>
-                void act(
-                  async () => {
-                    await trpc.alerts.updateRule.mutate({
-                      id: row.id,
-                      name: v.name,
-                      params: v.params,
-                      cooldownSeconds: v.cooldownSeconds,
-                      notificationChannelIds: v.notificationChannelIds,
-                    });
-                    setEditing(undefined);
-                  },
-                  t('alerts.rule.saved', { name: v.name }),
-                )
-              }
+              onSave={(v) => void (row ? updateRule(row, v) : createRule(v))}
             />
           )}
-        </Show>
+        />
       </section>
 
       <section class="card" data-testid="alert-channels">
         <h2>{t('alerts.channels')}</h2>
-        <Show when={notifiers.data()} fallback={<p class="muted">{t('common.loading')}</p>}>
-          {(rows) => (
-            <Show when={rows().length > 0} fallback={<p class="empty-state">{t('alerts.channels.empty')}</p>}>
-              <div class="table-wrap">
-                <table class="table">
-                  <thead>
-                    <tr>
-                      <th>{t('alerts.rule.name')}</th>
-                      <th>{t('alerts.channel.type')}</th>
-                      <th>{t('alerts.channel.settings')}</th>
-                      <th class="col-actions">{t('common.actions')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={rows()}>
-                      {(n) => (
-                        <tr data-testid="notifier-row">
-                          <td class="cell-strong">{n.name}</td>
-                          <td>{notifierTypeLabel(n.type)}</td>
-                          <td class="small">
-                            <For each={Object.entries(n.config)}>
-                              {([k, v]) => (
-                                <div>
-                                  {notifierFieldLabel(k)}:{' '}
-                                  <code class="key-mask">{Array.isArray(v) ? v.join(', ') : String(v)}</code>
-                                </div>
-                              )}
-                            </For>
-                          </td>
-                          <td class="col-actions">
-                            <div class="row-actions">
-                              <RowButton
-                                variant="secondary"
-                                testid="notifier-send-test"
-                                disabled={busy()}
-                                onClick={() => sendTest(n)}
-                              >
-                                {t('alerts.channel.sendTest')}
-                              </RowButton>
-                              <DeleteButton
-                                disabled={busy()}
-                                confirmText={() => t('alerts.confirmDelete')}
-                                onDelete={() =>
-                                  void act(
-                                    () => trpc.alerts.deleteChannel.mutate({ id: n.id }),
-                                    t('alerts.channel.deleted'),
-                                  )
-                                }
-                              />
-                            </div>
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-            </Show>
+        <ListTable
+          rows={notifiers.data()}
+          empty={t('alerts.channels.empty')}
+          head={
+            <>
+              <th>{t('alerts.rule.name')}</th>
+              <th>{t('alerts.channel.type')}</th>
+              <th>{t('alerts.channel.settings')}</th>
+              <th class="col-actions">{t('common.actions')}</th>
+            </>
+          }
+        >
+          {(n) => (
+            <tr data-testid="notifier-row">
+              <td class="cell-strong">{n.name}</td>
+              <td>{notifierTypeLabel(n.type)}</td>
+              <td class="small">
+                <For each={Object.entries(n.config)}>
+                  {([k, v]) => (
+                    <div>
+                      {notifierFieldLabel(k)}:{' '}
+                      <code class="key-mask">{Array.isArray(v) ? v.join(', ') : String(v)}</code>
+                    </div>
+                  )}
+                </For>
+              </td>
+              <td class="col-actions">
+                <div class="row-actions">
+                  <RowButton
+                    variant="secondary"
+                    testid="notifier-send-test"
+                    disabled={busy()}
+                    onClick={() => sendTest(n)}
+                  >
+                    {t('alerts.channel.sendTest')}
+                  </RowButton>
+                  <DeleteButton
+                    disabled={busy()}
+                    confirmText={() => t('alerts.confirmDelete')}
+                    onDelete={() =>
+                      void act(
+                        () => trpc.alerts.deleteChannel.mutate({ id: n.id }),
+                        t('alerts.channel.deleted'),
+                      )
+                    }
+                  />
+                </div>
+              </td>
+            </tr>
           )}
-        </Show>
+        </ListTable>
         <h3>{t('alerts.channel.new')}</h3>
         {/* a fresh (empty) form after each channel added: typed secrets do not linger in the inputs */}
         <Show when={notifierRev() + 1} keyed>
@@ -508,58 +504,48 @@ export default function AlertsPage() {
 
       <section class="card" data-testid="alert-history">
         <h2>{t('alerts.history')}</h2>
-        <Show when={history.data()} fallback={<p class="muted">{t('common.loading')}</p>}>
-          {(rows) => (
-            <Show when={rows().length > 0} fallback={<p class="empty-state">{t('alerts.history.empty')}</p>}>
-              <div class="table-wrap">
-                <table class="table">
-                  <thead>
-                    <tr>
-                      <th>{t('alerts.history.fired')}</th>
-                      <th>{t('alerts.history.resolved')}</th>
-                      <th>{t('alerts.rule.kind')}</th>
-                      <th>{t('alerts.history.value')}</th>
-                      <th>{t('alerts.history.deliveries')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={rows()}>
-                      {(e) => (
-                        <tr data-testid="alert-event" data-state={e.state}>
-                          <td class="nowrap">{when(e.firedAt)}</td>
-                          <td class="nowrap">
-                            {e.resolvedAt === null ? (
-                              <span class="badge badge-warn">{t('alerts.history.open')}</span>
-                            ) : (
-                              when(e.resolvedAt)
-                            )}
-                          </td>
-                          <td>
-                            <div class="cell-strong">{kindLabel(e.kind)}</div>
-                            <div class="small muted">
-                              {e.subject} — {e.message}
-                            </div>
-                          </td>
-                          <td>{e.value ?? '—'}</td>
-                          <td class="small">
-                            <For each={e.deliveries}>
-                              {(d) => (
-                                <div classList={{ 'text-error': !d.ok }}>
-                                  {d.state} → {d.name}:{' '}
-                                  {d.ok ? 'ok' : `failed (${d.attempts}×, ${d.error ?? '?'})`}
-                                </div>
-                              )}
-                            </For>
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </div>
-            </Show>
+        <ListTable
+          rows={history.data()}
+          empty={t('alerts.history.empty')}
+          head={
+            <>
+              <th>{t('alerts.history.fired')}</th>
+              <th>{t('alerts.history.resolved')}</th>
+              <th>{t('alerts.rule.kind')}</th>
+              <th>{t('alerts.history.value')}</th>
+              <th>{t('alerts.history.deliveries')}</th>
+            </>
+          }
+        >
+          {(e) => (
+            <tr data-testid="alert-event" data-state={e.state}>
+              <td class="nowrap">{when(e.firedAt)}</td>
+              <td class="nowrap">
+                {e.resolvedAt === null ? (
+                  <span class="badge badge-warn">{t('alerts.history.open')}</span>
+                ) : (
+                  when(e.resolvedAt)
+                )}
+              </td>
+              <td>
+                <div class="cell-strong">{kindLabel(e.kind)}</div>
+                <div class="small muted">
+                  {e.subject} — {e.message}
+                </div>
+              </td>
+              <td>{e.value ?? '—'}</td>
+              <td class="small">
+                <For each={e.deliveries}>
+                  {(d) => (
+                    <div classList={{ 'text-error': !d.ok }}>
+                      {d.state} → {d.name}: {d.ok ? 'ok' : `failed (${d.attempts}×, ${d.error ?? '?'})`}
+                    </div>
+                  )}
+                </For>
+              </td>
+            </tr>
           )}
-        </Show>
+        </ListTable>
       </section>
     </>
   );

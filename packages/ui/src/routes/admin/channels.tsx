@@ -3,7 +3,13 @@ import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { type ChannelCreateInput, ChannelForm, type ChannelFormValues } from '~/components/ChannelForm.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
-import { createEditPanel, createRowRunner, DeleteButton, RowButton } from '~/components/RowActions.tsx';
+import {
+  createEditPanel,
+  createRowRunner,
+  DeleteButton,
+  PanelForm,
+  RowButton,
+} from '~/components/RowActions.tsx';
 import { type MessageKey, t } from '~/i18n/index.ts';
 import { formatDateTime, formatTime, numberFormat } from '~/lib/format.ts';
 import { createLoader } from '~/lib/loader.ts';
@@ -24,8 +30,8 @@ const statusClass: Record<ChannelRow['status'], string> = {
 export default function ChannelsPage() {
   const flash = createFlash();
   const channels = createLoader(() => trpc.channels.list.query());
-  const panel = createEditPanel<ChannelRow>();
-  const { editing, setEditing, saving, setSaving, formRev, scrollToForm } = panel;
+  const panel = createEditPanel<ChannelRow>({ flash, reload: channels.reload });
+  const { editing, setEditing, saving, formRev, scrollToForm } = panel;
   const [busyId, setBusyId] = createSignal<number>();
   const runRow = createRowRunner({ flash, setBusy: setBusyId, reload: channels.reload });
 
@@ -35,10 +41,9 @@ export default function ChannelsPage() {
     scrollToForm();
   }
 
-  async function save(values: ChannelFormValues) {
+  function save(values: ChannelFormValues) {
     const current = editing();
-    setSaving(true);
-    try {
+    return panel.save(async () => {
       if (current) {
         const row = await trpc.channels.update.mutate({ id: current.id, ...values });
         flash.showSuccess(t('channels.updated', { name: row.name }));
@@ -48,12 +53,7 @@ export default function ChannelsPage() {
         flash.showSuccess(t('channels.created', { name: row.name }));
         panel.nextForm();
       }
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setSaving(false);
-      await channels.reload();
-    }
+    });
   }
 
   async function toggle(row: ChannelRow) {
@@ -329,25 +329,19 @@ export default function ChannelsPage() {
 
       <section class="card" ref={panel.cardRef}>
         <h2>{editing() ? t('channels.editTitle', { name: editing()!.name }) : t('channels.createTitle')}</h2>
-        <Show
-          when={editing()}
-          keyed
-          fallback={
-            <Show when={formRev() + 1} keyed>
-              {(_rev) => <ChannelForm busy={saving()} onSubmit={save} onInvalid={flash.showError} />}
-            </Show>
-          }
-        >
-          {(row) => (
+        <PanelForm
+          editing={editing()}
+          rev={formRev()}
+          form={(row) => (
             <ChannelForm
               initial={row}
               busy={saving()}
               onSubmit={save}
               onInvalid={flash.showError}
-              onCancel={() => setEditing(undefined)}
+              onCancel={row && (() => setEditing(undefined))}
             />
           )}
-        </Show>
+        />
       </section>
     </>
   );

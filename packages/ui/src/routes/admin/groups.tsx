@@ -4,11 +4,17 @@ import { createSignal, For, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
 import { GroupForm } from '~/components/GroupForm.tsx';
-import { createEditPanel, createRowRunner, DeleteButton, RowButton } from '~/components/RowActions.tsx';
+import {
+  createEditPanel,
+  createRowRunner,
+  DeleteButton,
+  PanelForm,
+  RowButton,
+} from '~/components/RowActions.tsx';
 import { t } from '~/i18n/index.ts';
 import { formatNumber } from '~/lib/format.ts';
 import { createLoader } from '~/lib/loader.ts';
-import { errorMessage, trpc } from '~/lib/trpc.ts';
+import { trpc } from '~/lib/trpc.ts';
 import type { GroupRow } from '~/lib/types.ts';
 import '~/components/config-pages.css';
 
@@ -16,8 +22,8 @@ import '~/components/config-pages.css';
 export default function GroupsPage() {
   const flash = createFlash();
   const groups = createLoader(() => trpc.groups.list.query());
-  const panel = createEditPanel<GroupRow>();
-  const { editing, setEditing, saving, setSaving, formRev, scrollToForm } = panel;
+  const panel = createEditPanel<GroupRow>({ flash, reload: groups.reload });
+  const { editing, setEditing, saving, formRev, scrollToForm } = panel;
   const [busyName, setBusyName] = createSignal<string>();
   const runRow = createRowRunner({ flash, setBusy: setBusyName, reload: groups.reload });
 
@@ -27,21 +33,14 @@ export default function GroupsPage() {
     scrollToForm();
   }
 
-  async function save(values: CreateGroupInput, mode: 'create' | 'update') {
-    setSaving(true);
-    try {
+  const save = (values: CreateGroupInput, mode: 'create' | 'update') =>
+    panel.save(async () => {
       const row =
         mode === 'update' ? await trpc.groups.update.mutate(values) : await trpc.groups.create.mutate(values);
       flash.showSuccess(t(mode === 'update' ? 'groups.updated' : 'groups.created', { name: row.name }));
       setEditing(undefined);
       panel.nextForm();
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setSaving(false);
-      await groups.reload();
-    }
-  }
+    });
 
   const remove = (row: GroupRow) =>
     runRow(
@@ -194,25 +193,19 @@ export default function GroupsPage() {
             ? t(editing()!.defined ? 'groups.editTitle' : 'groups.defineTitle', { name: editing()!.name })
             : t('groups.createTitle')}
         </h2>
-        <Show
-          when={editing()}
-          keyed
-          fallback={
-            <Show when={formRev() + 1} keyed>
-              {(_rev) => <GroupForm busy={saving()} onSubmit={save} onInvalid={flash.showError} />}
-            </Show>
-          }
-        >
-          {(row) => (
+        <PanelForm
+          editing={editing()}
+          rev={formRev()}
+          form={(row) => (
             <GroupForm
               initial={row}
               busy={saving()}
               onSubmit={save}
               onInvalid={flash.showError}
-              onCancel={() => setEditing(undefined)}
+              onCancel={row && (() => setEditing(undefined))}
             />
           )}
-        </Show>
+        />
       </section>
     </>
   );

@@ -6,12 +6,18 @@ import { PageHeader } from '~/components/AppShell.tsx';
 import { createFlash, FlashMessages } from '~/components/Flash.tsx';
 import { PriceForm } from '~/components/PriceForm.tsx';
 import { PriceImport } from '~/components/PriceImport.tsx';
-import { createEditPanel, createRowRunner, DeleteButton, RowButton } from '~/components/RowActions.tsx';
+import {
+  createEditPanel,
+  createRowRunner,
+  DeleteButton,
+  PanelForm,
+  RowButton,
+} from '~/components/RowActions.tsx';
 import { t } from '~/i18n/index.ts';
 import { type MoneySettings, money, unitsLabel } from '~/lib/currency-input.ts';
 import { formatDate } from '~/lib/format.ts';
 import { createLoader } from '~/lib/loader.ts';
-import { errorMessage, trpc } from '~/lib/trpc.ts';
+import { trpc } from '~/lib/trpc.ts';
 import type { PriceRow } from '~/lib/types.ts';
 import '~/components/config-pages.css';
 
@@ -60,26 +66,19 @@ export default function PricesPage() {
     const m: MoneySettings = { quotaPerUnit: settings.quota_per_unit, currency: settings.display_currency };
     return { rows, money: m, status };
   });
-  const panel = createEditPanel<PriceRow>();
-  const { editing, setEditing, saving, setSaving, formRev, scrollToForm } = panel;
+  const panel = createEditPanel<PriceRow>({ flash, reload: data.reload });
+  const { editing, setEditing, saving, formRev, scrollToForm } = panel;
   const [importing, setImporting] = createSignal(false);
   const [busyModel, setBusyModel] = createSignal<string>();
   const runRow = createRowRunner({ flash, setBusy: setBusyModel, reload: data.reload });
 
-  async function save(values: SetPriceInput) {
-    setSaving(true);
-    try {
+  const save = (values: SetPriceInput) =>
+    panel.save(async () => {
       const row = await trpc.prices.set.mutate(values);
       flash.showSuccess(t(editing() ? 'prices.updated' : 'prices.created', { model: row.model }));
       setEditing(undefined);
       panel.nextForm();
-    } catch (err) {
-      flash.showError(errorMessage(err));
-    } finally {
-      setSaving(false);
-      await data.reload();
-    }
-  }
+    });
 
   const remove = (row: PriceRow) =>
     runRow(
@@ -264,33 +263,20 @@ export default function PricesPage() {
         <h2>{editing() ? t('prices.editTitle', { model: editing()!.model }) : t('prices.createTitle')}</h2>
         <Show when={data.data()} fallback={<p class="muted">{t('common.loading')}</p>}>
           {(d) => (
-            <Show
-              when={editing()}
-              keyed
-              fallback={
-                <Show when={formRev() + 1} keyed>
-                  {(_rev) => (
-                    <PriceForm
-                      money={d().money}
-                      busy={saving()}
-                      onSubmit={save}
-                      onInvalid={flash.showError}
-                    />
-                  )}
-                </Show>
-              }
-            >
-              {(row) => (
+            <PanelForm
+              editing={editing()}
+              rev={formRev()}
+              form={(row) => (
                 <PriceForm
                   initial={row}
                   money={d().money}
                   busy={saving()}
                   onSubmit={save}
                   onInvalid={flash.showError}
-                  onCancel={() => setEditing(undefined)}
+                  onCancel={row && (() => setEditing(undefined))}
                 />
               )}
-            </Show>
+            />
           )}
         </Show>
       </section>
