@@ -182,6 +182,17 @@ export function sliceColor(index: number, other: boolean): string {
   return other ? OTHER_COLOR : (PALETTE[index % PALETTE.length] ?? OTHER_COLOR);
 }
 
+/** Requests per model as a doughnut; the `null` model is the grey "other models" slice. */
+export function modelsChart(models: { model: string | null; requests: number }[]): ChartConfiguration {
+  return doughnutChart(
+    models.map((m, i) => ({
+      label: m.model ?? t('chart.otherModels'),
+      value: m.requests,
+      color: sliceColor(i, m.model === null),
+    })),
+  );
+}
+
 /** A doughnut of named slices (legend on the right). */
 export function doughnutChart(
   slices: { label: string; value: number; color: string }[],

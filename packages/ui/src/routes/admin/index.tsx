@@ -1,23 +1,17 @@
-import { Title } from '@solidjs/meta';
-import { createMemo, createSignal, For, Show } from 'solid-js';
-import { PageHeader } from '~/components/AppShell.tsx';
-import { ChartCanvas } from '~/components/Chart.tsx';
-import { RangePicker } from '~/components/RangePicker.tsx';
-import { StatCard } from '~/components/StatCard.tsx';
-import { t } from '~/i18n/index.ts';
+import { createMemo, For, Show } from 'solid-js';
 import {
-  formatCompact,
-  formatLatency,
-  formatPercent,
-  PALETTE,
-  presetChoice,
-  type RangeChoice,
-  rangeInput,
-} from '~/lib/dashboard.ts';
-import { doughnutChart, moneyChart, requestsChart, sliceColor } from '~/lib/dashboard-charts.ts';
+  ChartCard,
+  createDashboard,
+  DashboardCard,
+  DashboardHeader,
+  StatGrid,
+  type StatSpec,
+  tokensCard,
+} from '~/components/DashboardCharts.tsx';
+import { t } from '~/i18n/index.ts';
+import { formatLatency, formatPercent, PALETTE } from '~/lib/dashboard.ts';
+import { modelsChart, moneyChart, requestsChart } from '~/lib/dashboard-charts.ts';
 import { formatNumber } from '~/lib/format.ts';
-import { createLoader } from '~/lib/loader.ts';
-import { formatMoney } from '~/lib/money.ts';
 import { trpc } from '~/lib/trpc.ts';
 import type { RouterOutputs } from '~/lib/types.ts';
 
@@ -31,20 +25,14 @@ function rateTone(rate: number | null): 'ok' | 'warn' | 'danger' {
 
 /** The operator's dashboard (SPEC §7): traffic, error rate, latency, money, models, users, channels. */
 export default function AdminDashboard() {
-  const [range, setRange] = createSignal<RangeChoice>(presetChoice(30));
-  const stats = createLoader(() => trpc.stats.adminDashboard.query(rangeInput(range())));
-
-  function choose(choice: RangeChoice) {
-    setRange(choice);
-    void stats.reload();
-  }
-
-  const d = () => stats.data();
-  const money = (units: number) => {
-    const data = d();
-    return data ? formatMoney(units, data.currency) : t('common.none');
-  };
-  const empty = () => (d()?.totals.requests ?? 0) === 0;
+  const {
+    loader: stats,
+    range,
+    choose,
+    d,
+    money,
+    empty,
+  } = createDashboard((input) => trpc.stats.adminDashboard.query(input));
 
   const charts = createMemo(() => {
     const data = d();
@@ -64,163 +52,104 @@ export default function AdminDashboard() {
         ],
         data.currency,
       ),
-      models: doughnutChart(modelSlices(data)),
+      models: modelsChart(data.models),
     };
   });
 
+  const cards: StatSpec[] = [
+    {
+      testId: 'stat-requests',
+      label: () => t('dashboard.card.requests'),
+      value: () => (d() ? formatNumber(d()!.totals.requests) : t('common.none')),
+      sub: () =>
+        d() &&
+        t('dashboard.card.requestsSub', {
+          n: formatNumber(Math.round(d()!.totals.requests / Math.max(1, d()!.daily.length))),
+        }),
+    },
+    {
+      testId: 'stat-error-rate',
+      label: () => t('dashboard.card.errorRate'),
+      tone: () => (d() && d()!.totals.errors > 0 ? rateTone(d()!.totals.errorRate) : undefined),
+      value: () => formatPercent(d()?.totals.errorRate),
+      sub: () => d() && t('dashboard.card.errorRateSub', { n: formatNumber(d()!.totals.errors) }),
+    },
+    {
+      testId: 'stat-latency',
+      label: () => t('dashboard.card.latency'),
+      value: () => `${formatLatency(d()?.latency.p50)} / ${formatLatency(d()?.latency.p95)}`,
+      sub: () => d() && t('dashboard.card.latencySub', { n: formatNumber(d()!.latency.samples) }),
+    },
+    tokensCard('stat-tokens', 'dashboard', d),
+    {
+      testId: 'stat-revenue',
+      label: () => t('dashboard.card.revenue'),
+      value: () => money(d()?.totals.revenue ?? 0),
+      sub: () => d() && t('dashboard.card.units', { n: formatNumber(d()!.totals.revenue) }),
+    },
+    {
+      testId: 'stat-cost',
+      label: () => t('dashboard.card.cost'),
+      value: () => money(d()?.totals.cost ?? 0),
+      sub: () => d() && t('dashboard.card.units', { n: formatNumber(d()!.totals.cost) }),
+    },
+    {
+      testId: 'stat-margin',
+      label: () => t('dashboard.card.margin'),
+      tone: () => (d() && d()!.totals.margin < 0 ? 'danger' : undefined),
+      value: () => money(d()?.totals.margin ?? 0),
+      sub: () => d() && t('dashboard.card.marginSub', { pct: formatPercent(d()!.totals.marginRate) }),
+    },
+    {
+      testId: 'stat-users',
+      label: () => t('dashboard.card.activeUsers'),
+      value: () => (d() ? formatNumber(d()!.totals.activeUsers) : t('common.none')),
+      sub: () => t('dashboard.card.activeUsersSub'),
+    },
+  ];
+
   return (
     <>
-      <Title>
-        {t('dashboard.title')} · {t('app.name')}
-      </Title>
-      <PageHeader
+      <DashboardHeader
         title={t('dashboard.title')}
         subtitle={t('dashboard.subtitle')}
-        actions={<RangePicker value={range()} onChange={choose} />}
+        range={range()}
+        onChange={choose}
+        error={stats.error()}
+        onRetry={() => stats.reload()}
       />
-      <Show when={stats.error()}>
-        {(msg) => (
-          <div class="alert alert-error" data-testid="error-message">
-            <span>{msg()}</span>
-            <button type="button" class="btn btn-ghost btn-sm" onClick={() => stats.reload()}>
-              {t('common.retry')}
-            </button>
-          </div>
-        )}
-      </Show>
 
-      <div class="stat-grid" data-testid="dashboard-cards">
-        <StatCard
-          testId="stat-requests"
-          label={t('dashboard.card.requests')}
-          loading={stats.loading()}
-          value={d() ? formatNumber(d()!.totals.requests) : t('common.none')}
-          sub={
-            d() &&
-            t('dashboard.card.requestsSub', {
-              n: formatNumber(Math.round(d()!.totals.requests / Math.max(1, d()!.daily.length))),
-            })
-          }
-        />
-        <StatCard
-          testId="stat-error-rate"
-          label={t('dashboard.card.errorRate')}
-          loading={stats.loading()}
-          tone={d() && d()!.totals.errors > 0 ? rateTone(d()!.totals.errorRate) : undefined}
-          value={formatPercent(d()?.totals.errorRate)}
-          sub={d() && t('dashboard.card.errorRateSub', { n: formatNumber(d()!.totals.errors) })}
-        />
-        <StatCard
-          testId="stat-latency"
-          label={t('dashboard.card.latency')}
-          loading={stats.loading()}
-          value={`${formatLatency(d()?.latency.p50)} / ${formatLatency(d()?.latency.p95)}`}
-          sub={d() && t('dashboard.card.latencySub', { n: formatNumber(d()!.latency.samples) })}
-        />
-        <StatCard
-          testId="stat-tokens"
-          label={t('dashboard.card.tokens')}
-          loading={stats.loading()}
-          value={
-            d() ? formatCompact(d()!.totals.promptTokens + d()!.totals.completionTokens) : t('common.none')
-          }
-          sub={
-            d() &&
-            t('dashboard.card.tokensSub', {
-              input: formatCompact(d()!.totals.promptTokens),
-              output: formatCompact(d()!.totals.completionTokens),
-            })
-          }
-        />
-        <StatCard
-          testId="stat-revenue"
-          label={t('dashboard.card.revenue')}
-          loading={stats.loading()}
-          value={money(d()?.totals.revenue ?? 0)}
-          sub={d() && t('dashboard.card.units', { n: formatNumber(d()!.totals.revenue) })}
-        />
-        <StatCard
-          testId="stat-cost"
-          label={t('dashboard.card.cost')}
-          loading={stats.loading()}
-          value={money(d()?.totals.cost ?? 0)}
-          sub={d() && t('dashboard.card.units', { n: formatNumber(d()!.totals.cost) })}
-        />
-        <StatCard
-          testId="stat-margin"
-          label={t('dashboard.card.margin')}
-          loading={stats.loading()}
-          tone={d() && d()!.totals.margin < 0 ? 'danger' : undefined}
-          value={money(d()?.totals.margin ?? 0)}
-          sub={d() && t('dashboard.card.marginSub', { pct: formatPercent(d()!.totals.marginRate) })}
-        />
-        <StatCard
-          testId="stat-users"
-          label={t('dashboard.card.activeUsers')}
-          loading={stats.loading()}
-          value={d() ? formatNumber(d()!.totals.activeUsers) : t('common.none')}
-          sub={t('dashboard.card.activeUsersSub')}
-        />
-      </div>
+      <StatGrid testId="dashboard-cards" loading={stats.loading()} cards={cards} />
 
       <div class="chart-grid">
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('dashboard.chart.requests')}</h2>
-          </div>
-          <ChartCanvas
-            testId="chart-requests"
-            label={t('dashboard.chart.requests')}
-            config={charts()?.requests}
-            empty={d() && empty()}
-          />
-        </section>
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('dashboard.chart.money')}</h2>
-          </div>
-          <ChartCanvas
-            testId="chart-money"
-            label={t('dashboard.chart.money')}
-            config={charts()?.money}
-            empty={d() && empty()}
-          />
-        </section>
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('dashboard.chart.models')}</h2>
-          </div>
-          <ChartCanvas
-            testId="chart-models"
-            label={t('dashboard.chart.models')}
-            config={charts()?.models}
-            empty={d() && empty()}
-          />
-        </section>
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('dashboard.channels.title')}</h2>
-          </div>
+        <ChartCard
+          title={t('dashboard.chart.requests')}
+          testId="chart-requests"
+          config={charts()?.requests}
+          empty={d() && empty()}
+        />
+        <ChartCard
+          title={t('dashboard.chart.money')}
+          testId="chart-money"
+          config={charts()?.money}
+          empty={d() && empty()}
+        />
+        <ChartCard
+          title={t('dashboard.chart.models')}
+          testId="chart-models"
+          config={charts()?.models}
+          empty={d() && empty()}
+        />
+        <DashboardCard title={t('dashboard.channels.title')}>
           <ChannelTable data={d()} />
-        </section>
+        </DashboardCard>
       </div>
 
-      <section class="card">
-        <div class="card-head">
-          <h2>{t('dashboard.users.title')}</h2>
-        </div>
+      <DashboardCard title={t('dashboard.users.title')}>
         <TopUsers data={d()} money={money} />
-      </section>
+      </DashboardCard>
     </>
   );
-}
-
-function modelSlices(data: Dashboard) {
-  return data.models.map((m, i) => ({
-    label: m.model ?? t('chart.otherModels'),
-    value: m.requests,
-    color: sliceColor(i, m.model === null),
-  }));
 }
 
 function ChannelTable(props: { data: Dashboard | undefined }) {

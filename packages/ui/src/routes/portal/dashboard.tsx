@@ -1,21 +1,24 @@
-import { Title } from '@solidjs/meta';
 import { A } from '@solidjs/router';
-import { createMemo, createSignal, For, Show } from 'solid-js';
-import { PageHeader } from '~/components/AppShell.tsx';
+import { createMemo, For, Show } from 'solid-js';
 import { ChartCanvas } from '~/components/Chart.tsx';
-import { RangePicker } from '~/components/RangePicker.tsx';
-import { StatCard } from '~/components/StatCard.tsx';
-import { t } from '~/i18n/index.ts';
-import { formatCompact, presetChoice, type RangeChoice, rangeInput } from '~/lib/dashboard.ts';
 import {
-  doughnutChart,
+  ChartCard,
+  createDashboard,
+  DashboardCard,
+  DashboardHeader,
+  StatGrid,
+  type StatSpec,
+  tokensCard,
+} from '~/components/DashboardCharts.tsx';
+import { t } from '~/i18n/index.ts';
+import {
   horizontalBarChart,
+  modelsChart,
   moneyBarChart,
   requestsTokensChart,
   sliceColor,
 } from '~/lib/dashboard-charts.ts';
 import { formatNumber } from '~/lib/format.ts';
-import { createLoader } from '~/lib/loader.ts';
 import { formatMoney } from '~/lib/money.ts';
 import { trpc } from '~/lib/trpc.ts';
 import type { RouterOutputs } from '~/lib/types.ts';
@@ -30,20 +33,14 @@ function keyLabel(k: KeyUsage): string {
 
 /** The user's own dashboard (SPEC §7): balance, and usage by day, model and key. */
 export default function MyDashboard() {
-  const [range, setRange] = createSignal<RangeChoice>(presetChoice(30));
-  const usage = createLoader(() => trpc.stats.myUsage.query(rangeInput(range())));
-
-  function choose(choice: RangeChoice) {
-    setRange(choice);
-    void usage.reload();
-  }
-
-  const d = () => usage.data();
-  const money = (units: number) => {
-    const data = d();
-    return data ? formatMoney(units, data.currency) : t('common.none');
-  };
-  const empty = () => (d()?.totals.requests ?? 0) === 0;
+  const {
+    loader: usage,
+    range,
+    choose,
+    d,
+    money,
+    empty,
+  } = createDashboard((input) => trpc.stats.myUsage.query(input));
 
   const charts = createMemo(() => {
     const data = d();
@@ -56,13 +53,7 @@ export default function MyDashboard() {
         data.currency,
       ),
       requests: requestsTokensChart(data.daily),
-      models: doughnutChart(
-        data.models.map((m, i) => ({
-          label: m.model ?? t('chart.otherModels'),
-          value: m.requests,
-          color: sliceColor(i, m.model === null),
-        })),
-      ),
+      models: modelsChart(data.models),
       keys: horizontalBarChart(
         data.keys.slice(0, 10).map((k) => ({ label: keyLabel(k), value: k.cost })),
         t('chart.spend'),
@@ -72,108 +63,69 @@ export default function MyDashboard() {
     };
   });
 
+  const cards: StatSpec[] = [
+    {
+      testId: 'stat-balance',
+      label: () => t('myDashboard.card.balance'),
+      tone: () => (d() && d()!.balance <= 0 ? 'danger' : undefined),
+      value: () => money(d()?.balance ?? 0),
+      sub: () => d() && t('myDashboard.card.balanceSub', { n: formatNumber(d()!.balance) }),
+    },
+    {
+      testId: 'stat-spent',
+      label: () => t('myDashboard.card.spent'),
+      value: () => money(d()?.totals.cost ?? 0),
+      sub: () => d() && t('myDashboard.card.spentSub', { total: money(d()!.usedQuota) }),
+    },
+    {
+      testId: 'stat-my-requests',
+      label: () => t('myDashboard.card.requests'),
+      value: () => (d() ? formatNumber(d()!.totals.requests) : t('common.none')),
+      sub: () => d() && t('myDashboard.card.requestsSub', { n: formatNumber(d()!.totals.errors) }),
+    },
+    tokensCard('stat-my-tokens', 'myDashboard', d),
+  ];
+
   return (
     <>
-      <Title>
-        {t('myDashboard.title')} · {t('app.name')}
-      </Title>
-      <PageHeader
+      <DashboardHeader
         title={t('myDashboard.title')}
         subtitle={t('myDashboard.subtitle')}
-        actions={<RangePicker value={range()} onChange={choose} />}
+        range={range()}
+        onChange={choose}
+        error={usage.error()}
+        onRetry={() => usage.reload()}
       />
-      <Show when={usage.error()}>
-        {(msg) => (
-          <div class="alert alert-error" data-testid="error-message">
-            <span>{msg()}</span>
-            <button type="button" class="btn btn-ghost btn-sm" onClick={() => usage.reload()}>
-              {t('common.retry')}
-            </button>
-          </div>
-        )}
-      </Show>
 
-      <div class="stat-grid" data-testid="my-cards">
-        <StatCard
-          testId="stat-balance"
-          label={t('myDashboard.card.balance')}
-          loading={usage.loading()}
-          tone={d() && d()!.balance <= 0 ? 'danger' : undefined}
-          value={money(d()?.balance ?? 0)}
-          sub={d() && t('myDashboard.card.balanceSub', { n: formatNumber(d()!.balance) })}
-        />
-        <StatCard
-          testId="stat-spent"
-          label={t('myDashboard.card.spent')}
-          loading={usage.loading()}
-          value={money(d()?.totals.cost ?? 0)}
-          sub={d() && t('myDashboard.card.spentSub', { total: money(d()!.usedQuota) })}
-        />
-        <StatCard
-          testId="stat-my-requests"
-          label={t('myDashboard.card.requests')}
-          loading={usage.loading()}
-          value={d() ? formatNumber(d()!.totals.requests) : t('common.none')}
-          sub={d() && t('myDashboard.card.requestsSub', { n: formatNumber(d()!.totals.errors) })}
-        />
-        <StatCard
-          testId="stat-my-tokens"
-          label={t('myDashboard.card.tokens')}
-          loading={usage.loading()}
-          value={
-            d() ? formatCompact(d()!.totals.promptTokens + d()!.totals.completionTokens) : t('common.none')
-          }
-          sub={
-            d() &&
-            t('myDashboard.card.tokensSub', {
-              input: formatCompact(d()!.totals.promptTokens),
-              output: formatCompact(d()!.totals.completionTokens),
-            })
-          }
-        />
-      </div>
+      <StatGrid testId="my-cards" loading={usage.loading()} cards={cards} />
 
       <div class="chart-grid">
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('myDashboard.chart.spend')}</h2>
-          </div>
-          <ChartCanvas
-            testId="chart-my-spend"
-            label={t('myDashboard.chart.spend')}
-            config={charts()?.spend}
-            empty={d() && empty()}
-          />
-        </section>
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('myDashboard.chart.requests')}</h2>
-          </div>
-          <ChartCanvas
-            testId="chart-my-requests"
-            label={t('myDashboard.chart.requests')}
-            config={charts()?.requests}
-            empty={d() && empty()}
-          />
-        </section>
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('myDashboard.chart.models')}</h2>
-          </div>
-          <ChartCanvas
-            testId="chart-my-models"
-            label={t('myDashboard.chart.models')}
-            config={charts()?.models}
-            empty={d() && empty()}
-          />
-        </section>
-        <section class="card">
-          <div class="card-head">
-            <h2>{t('myDashboard.chart.keys')}</h2>
+        <ChartCard
+          title={t('myDashboard.chart.spend')}
+          testId="chart-my-spend"
+          config={charts()?.spend}
+          empty={d() && empty()}
+        />
+        <ChartCard
+          title={t('myDashboard.chart.requests')}
+          testId="chart-my-requests"
+          config={charts()?.requests}
+          empty={d() && empty()}
+        />
+        <ChartCard
+          title={t('myDashboard.chart.models')}
+          testId="chart-my-models"
+          config={charts()?.models}
+          empty={d() && empty()}
+        />
+        <DashboardCard
+          title={t('myDashboard.chart.keys')}
+          actions={
             <A href="/portal/tokens" class="small">
               {t('myDashboard.createKey')}
             </A>
-          </div>
+          }
+        >
           <Show
             when={(d()?.keys.length ?? 0) > 0}
             fallback={<p class="empty-state">{d() ? t('chart.empty') : t('common.loading')}</p>}
@@ -212,7 +164,7 @@ export default function MyDashboard() {
               </table>
             </div>
           </Show>
-        </section>
+        </DashboardCard>
       </div>
     </>
   );
