@@ -10,6 +10,8 @@ import {
   kindLabel,
   LOG_PAGE_SIZE,
   money,
+  type OwnLog,
+  STATUS_CHOICES,
   statusClass,
 } from '~/lib/request-logs.ts';
 import './request-logs.css';
@@ -380,4 +382,116 @@ export function LogResults<R extends LogRow>(props: {
       </Show>
     </>
   );
+}
+
+type OnValue = (e: { currentTarget: { value: string } }) => void;
+
+/** The export link of a log page's header: the CSV of the filter applied. */
+export function LogExportLink(props: { testId: string; href: string }) {
+  return (
+    <a class="btn btn-secondary" data-testid={props.testId} href={props.href} rel="external" download="">
+      {t('logs.export')}
+    </a>
+  );
+}
+
+/** The status filter: any, the ok/error classes, then single codes. */
+export function LogStatusSelect(props: { testId: string; value: string; onChange: OnValue }) {
+  return (
+    <label class="field">
+      <span>{t('logs.filter.status')}</span>
+      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(e)}>
+        <option value="">{t('logs.filter.any')}</option>
+        <For each={STATUS_CHOICES}>
+          {(s) => (
+            <option value={String(s)}>
+              {s === 'ok' ? t('logs.status.ok') : s === 'error' ? t('logs.status.error') : s}
+            </option>
+          )}
+        </For>
+      </select>
+    </label>
+  );
+}
+
+/** The from/to day pickers (test ids `<prefix>-filter-from` and `<prefix>-filter-to`). */
+export function LogDateFilters(props: {
+  prefix: string;
+  from: string;
+  to: string;
+  onFrom: OnValue;
+  onTo: OnValue;
+}) {
+  return (
+    <>
+      <label class="field">
+        <span>{t('logs.filter.from')}</span>
+        <input
+          type="date"
+          data-testid={`${props.prefix}-filter-from`}
+          value={props.from}
+          onInput={(e) => props.onFrom(e)}
+        />
+      </label>
+      <label class="field">
+        <span>{t('logs.filter.to')}</span>
+        <input
+          type="date"
+          data-testid={`${props.prefix}-filter-to`}
+          value={props.to}
+          onInput={(e) => props.onTo(e)}
+        />
+      </label>
+    </>
+  );
+}
+
+/** The drawer of the selected row, if one is selected. */
+export function SelectedLogDrawer<R>(props: {
+  row: R | undefined;
+  fields: (row: R) => DetailField[];
+  onClose: () => void;
+}) {
+  return (
+    <Show when={props.row}>
+      {(r) => (
+        <LogDetailDrawer
+          title={t('logs.detail.title')}
+          fields={props.fields(r())}
+          onClose={() => props.onClose()}
+        />
+      )}
+    </Show>
+  );
+}
+
+/** The first detail fields of every row: when, which request, what kind. */
+export function logIdFields(r: OwnLog): DetailField[] {
+  return [
+    ['logs.field.time', `${formatLogTime(r.createdAt)} (${new Date(r.createdAt).toISOString()})`],
+    ['logs.field.requestId', <span class="mono">{r.requestId}</span>],
+    ['logs.field.kind', t(kindLabel(r.kind))],
+  ];
+}
+
+/** The token counts of a row. */
+export function logTokenFields(r: OwnLog): DetailField[] {
+  return [
+    ['logs.field.promptTokens', formatNumber(r.promptTokens)],
+    ['logs.field.cachedTokens', formatNumber(r.cachedTokens)],
+    ['logs.field.completionTokens', formatNumber(r.completionTokens)],
+  ];
+}
+
+/** The last detail fields of every row: timings and how it ended. */
+export function logOutcomeFields(r: OwnLog): DetailField[] {
+  return [
+    ['logs.field.latency', formatMs(r.latencyMs)],
+    ['logs.field.ttft', formatMs(r.ttftMs)],
+    ['logs.field.stream', t(r.stream ? 'logs.yes' : 'logs.no')],
+    ['logs.field.status', <LogStatus code={r.statusCode} kind={r.kind} />],
+    ['logs.field.errorCode', <Maybe value={r.errorCode} mono />],
+    ['logs.field.ip', <Maybe value={r.ip} mono />],
+    ['logs.field.note', <Maybe value={r.note} />],
+  ];
 }

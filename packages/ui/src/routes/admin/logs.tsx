@@ -1,17 +1,21 @@
 import { Title } from '@solidjs/meta';
-import { For, Show } from 'solid-js';
+import { For } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import {
   createLogList,
   type DetailField,
-  LogDetailDrawer,
+  LogDateFilters,
+  LogExportLink,
   LogFilterActions,
   LogResults,
-  LogStatus,
+  LogStatusSelect,
+  logIdFields,
+  logOutcomeFields,
+  logTokenFields,
   Maybe,
+  SelectedLogDrawer,
 } from '~/components/RequestLogs.tsx';
 import { t } from '~/i18n/index.ts';
-import { formatNumber } from '~/lib/format.ts';
 import { useHydrated } from '~/lib/hydrated.ts';
 import { createLoader } from '~/lib/loader.ts';
 import {
@@ -21,11 +25,8 @@ import {
   dayEnd,
   dayStart,
   exportHref,
-  formatLogTime,
-  formatMs,
   KIND_CHOICES,
   kindLabel,
-  STATUS_CHOICES,
   statusFilter,
 } from '~/lib/request-logs.ts';
 import { trpc } from '~/lib/trpc.ts';
@@ -80,9 +81,7 @@ export default function AdminLogsPage() {
 
   function fields(r: AdminLog): DetailField[] {
     return [
-      ['logs.field.time', `${formatLogTime(r.createdAt)} (${new Date(r.createdAt).toISOString()})`],
-      ['logs.field.requestId', <span class="mono">{r.requestId}</span>],
-      ['logs.field.kind', t(kindLabel(r.kind))],
+      ...logIdFields(r),
       ['logs.field.user', `${r.userEmail ?? '—'} (#${r.userId})`],
       [
         'logs.field.key',
@@ -95,18 +94,10 @@ export default function AdminLogsPage() {
         r.channelId === null ? <Maybe value={null} /> : `${r.channelName ?? '—'} (#${r.channelId})`,
       ],
       ['logs.field.triedChannels', <Maybe value={r.triedChannels.map((id) => `#${id}`).join(', ')} />],
-      ['logs.field.promptTokens', formatNumber(r.promptTokens)],
-      ['logs.field.cachedTokens', formatNumber(r.cachedTokens)],
-      ['logs.field.completionTokens', formatNumber(r.completionTokens)],
+      ...logTokenFields(r),
       ['logs.field.cost', cost(r.cost)],
       ['logs.field.channelCost', cost(r.channelCost)],
-      ['logs.field.latency', formatMs(r.latencyMs)],
-      ['logs.field.ttft', formatMs(r.ttftMs)],
-      ['logs.field.stream', t(r.stream ? 'logs.yes' : 'logs.no')],
-      ['logs.field.status', <LogStatus code={r.statusCode} kind={r.kind} />],
-      ['logs.field.errorCode', <Maybe value={r.errorCode} mono />],
-      ['logs.field.ip', <Maybe value={r.ip} mono />],
-      ['logs.field.note', <Maybe value={r.note} />],
+      ...logOutcomeFields(r),
     ];
   }
 
@@ -118,17 +109,7 @@ export default function AdminLogsPage() {
       <PageHeader
         title={t('logs.title')}
         subtitle={t('logs.subtitle')}
-        actions={
-          <a
-            class="btn btn-secondary"
-            data-testid="logs-export"
-            href={exportHref('/api/export/logs.csv', applied())}
-            rel="external"
-            download=""
-          >
-            {t('logs.export')}
-          </a>
-        }
+        actions={<LogExportLink testId="logs-export" href={exportHref('/api/export/logs.csv', applied())} />}
       />
       <section class="card">
         <form class="log-filters" onSubmit={apply} data-testid="logs-filters">
@@ -164,19 +145,7 @@ export default function AdminLogsPage() {
               <For each={channels.data() ?? []}>{(c) => <option value={String(c.id)}>{c.name}</option>}</For>
             </select>
           </label>
-          <label class="field">
-            <span>{t('logs.filter.status')}</span>
-            <select data-testid="logs-filter-status" value={form().status} onChange={set('status')}>
-              <option value="">{t('logs.filter.any')}</option>
-              <For each={STATUS_CHOICES}>
-                {(s) => (
-                  <option value={String(s)}>
-                    {s === 'ok' ? t('logs.status.ok') : s === 'error' ? t('logs.status.error') : s}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <LogStatusSelect testId="logs-filter-status" value={form().status} onChange={set('status')} />
           <label class="field">
             <span>{t('logs.filter.kind')}</span>
             <select data-testid="logs-filter-kind" value={form().kind} onChange={set('kind')}>
@@ -184,14 +153,13 @@ export default function AdminLogsPage() {
               <For each={KIND_CHOICES}>{(k) => <option value={k}>{t(kindLabel(k))}</option>}</For>
             </select>
           </label>
-          <label class="field">
-            <span>{t('logs.filter.from')}</span>
-            <input type="date" data-testid="logs-filter-from" value={form().from} onInput={set('from')} />
-          </label>
-          <label class="field">
-            <span>{t('logs.filter.to')}</span>
-            <input type="date" data-testid="logs-filter-to" value={form().to} onInput={set('to')} />
-          </label>
+          <LogDateFilters
+            prefix="logs"
+            from={form().from}
+            to={form().to}
+            onFrom={set('from')}
+            onTo={set('to')}
+          />
           <label class="field">
             <span>{t('logs.filter.requestId')}</span>
             <input
@@ -212,15 +180,7 @@ export default function AdminLogsPage() {
           channel={(r) => r.channelName}
         />
       </section>
-      <Show when={selected()}>
-        {(r) => (
-          <LogDetailDrawer
-            title={t('logs.detail.title')}
-            fields={fields(r())}
-            onClose={() => setSelected(undefined)}
-          />
-        )}
-      </Show>
+      <SelectedLogDrawer row={selected()} fields={fields} onClose={() => setSelected(undefined)} />
     </>
   );
 }

@@ -1,17 +1,21 @@
 import { Title } from '@solidjs/meta';
-import { For, Show } from 'solid-js';
+import { For } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import {
   createLogList,
   type DetailField,
-  LogDetailDrawer,
+  LogDateFilters,
+  LogExportLink,
   LogFilterActions,
   LogResults,
-  LogStatus,
+  LogStatusSelect,
+  logIdFields,
+  logOutcomeFields,
+  logTokenFields,
   Maybe,
+  SelectedLogDrawer,
 } from '~/components/RequestLogs.tsx';
 import { t } from '~/i18n/index.ts';
-import { formatNumber } from '~/lib/format.ts';
 import { useHydrated } from '~/lib/hydrated.ts';
 import { createLoader } from '~/lib/loader.ts';
 import {
@@ -19,12 +23,8 @@ import {
   dayEnd,
   dayStart,
   exportHref,
-  formatLogTime,
-  formatMs,
-  kindLabel,
   type OwnLog,
   type OwnLogFilter,
-  STATUS_CHOICES,
   statusFilter,
 } from '~/lib/request-logs.ts';
 import { trpc } from '~/lib/trpc.ts';
@@ -56,22 +56,12 @@ export default function UsagePage() {
 
   function fields(r: OwnLog): DetailField[] {
     return [
-      ['logs.field.time', `${formatLogTime(r.createdAt)} (${new Date(r.createdAt).toISOString()})`],
-      ['logs.field.requestId', <span class="mono">{r.requestId}</span>],
-      ['logs.field.kind', t(kindLabel(r.kind))],
+      ...logIdFields(r),
       ['logs.field.key', <Maybe value={r.tokenName} />],
       ['logs.field.model', <Maybe value={r.model} mono />],
-      ['logs.field.promptTokens', formatNumber(r.promptTokens)],
-      ['logs.field.cachedTokens', formatNumber(r.cachedTokens)],
-      ['logs.field.completionTokens', formatNumber(r.completionTokens)],
+      ...logTokenFields(r),
       ['logs.field.cost', cost(r.cost)],
-      ['logs.field.latency', formatMs(r.latencyMs)],
-      ['logs.field.ttft', formatMs(r.ttftMs)],
-      ['logs.field.stream', t(r.stream ? 'logs.yes' : 'logs.no')],
-      ['logs.field.status', <LogStatus code={r.statusCode} kind={r.kind} />],
-      ['logs.field.errorCode', <Maybe value={r.errorCode} mono />],
-      ['logs.field.ip', <Maybe value={r.ip} mono />],
-      ['logs.field.note', <Maybe value={r.note} />],
+      ...logOutcomeFields(r),
     ];
   }
 
@@ -84,27 +74,18 @@ export default function UsagePage() {
         title={t('usage.title')}
         subtitle={t('usage.subtitle')}
         actions={
-          <a
-            class="btn btn-secondary"
-            data-testid="usage-export"
-            href={exportHref('/api/export/my-logs.csv', applied())}
-            rel="external"
-            download=""
-          >
-            {t('logs.export')}
-          </a>
+          <LogExportLink testId="usage-export" href={exportHref('/api/export/my-logs.csv', applied())} />
         }
       />
       <section class="card">
         <form class="log-filters" onSubmit={apply} data-testid="usage-filters">
-          <label class="field">
-            <span>{t('logs.filter.from')}</span>
-            <input type="date" data-testid="usage-filter-from" value={form().from} onInput={set('from')} />
-          </label>
-          <label class="field">
-            <span>{t('logs.filter.to')}</span>
-            <input type="date" data-testid="usage-filter-to" value={form().to} onInput={set('to')} />
-          </label>
+          <LogDateFilters
+            prefix="usage"
+            from={form().from}
+            to={form().to}
+            onFrom={set('from')}
+            onTo={set('to')}
+          />
           <label class="field">
             <span>{t('logs.filter.key')}</span>
             <select data-testid="usage-filter-key" value={form().tokenId} onChange={set('tokenId')}>
@@ -112,19 +93,7 @@ export default function UsagePage() {
               <For each={keys.data() ?? []}>{(k) => <option value={String(k.id)}>{k.name}</option>}</For>
             </select>
           </label>
-          <label class="field">
-            <span>{t('logs.filter.status')}</span>
-            <select data-testid="usage-filter-status" value={form().status} onChange={set('status')}>
-              <option value="">{t('logs.filter.any')}</option>
-              <For each={STATUS_CHOICES}>
-                {(s) => (
-                  <option value={String(s)}>
-                    {s === 'ok' ? t('logs.status.ok') : s === 'error' ? t('logs.status.error') : s}
-                  </option>
-                )}
-              </For>
-            </select>
-          </label>
+          <LogStatusSelect testId="usage-filter-status" value={form().status} onChange={set('status')} />
           <LogFilterActions prefix="usage" hydrated={hydrated()} onClear={clear} />
         </form>
         <LogResults
@@ -134,15 +103,7 @@ export default function UsagePage() {
           rowTestId="usage-row"
         />
       </section>
-      <Show when={selected()}>
-        {(r) => (
-          <LogDetailDrawer
-            title={t('logs.detail.title')}
-            fields={fields(r())}
-            onClose={() => setSelected(undefined)}
-          />
-        )}
-      </Show>
+      <SelectedLogDrawer row={selected()} fields={fields} onClose={() => setSelected(undefined)} />
     </>
   );
 }
