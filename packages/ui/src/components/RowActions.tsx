@@ -78,6 +78,7 @@ export function createEditPanel<T>(opts: { flash: Flash; reload: () => Promise<u
   const [saving, setSaving] = createSignal(false);
   const [formRev, setFormRev] = createSignal(0);
   let card: HTMLElement | undefined;
+  const scrollToForm = () => card?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   return {
     editing,
     setEditing,
@@ -88,7 +89,18 @@ export function createEditPanel<T>(opts: { flash: Flash; reload: () => Promise<u
     cardRef: (el: HTMLElement) => {
       card = el;
     },
-    scrollToForm: () => card?.scrollIntoView({ behavior: 'smooth', block: 'start' }),
+    scrollToForm,
+    /** Opens `row` in the form (clearing the flash) and scrolls to it. */
+    startEdit(row: T) {
+      setEditing(() => row);
+      opts.flash.clear();
+      scrollToForm();
+    },
+    /** Switches the form to a new row and scrolls to it. */
+    startCreate() {
+      setEditing(undefined);
+      scrollToForm();
+    },
     /** Runs a save with the saving flag up, shows a failure in the flash, then reloads the list. */
     async save(action: () => Promise<unknown>): Promise<void> {
       setSaving(true);
@@ -102,6 +114,24 @@ export function createEditPanel<T>(opts: { flash: Flash; reload: () => Promise<u
       }
     },
   };
+}
+
+/** The page header's "new" button of an edit panel. */
+export function NewButton(props: {
+  testid: string;
+  panel: { startCreate: () => void };
+  children: JSX.Element;
+}) {
+  return (
+    <button
+      type="button"
+      class="btn btn-primary"
+      data-testid={props.testid}
+      onClick={() => props.panel.startCreate()}
+    >
+      {props.children}
+    </button>
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   createEditPanel,
   createRowRunner,
   DeleteButton,
+  NewButton,
   PanelForm,
   RowButton,
 } from '~/components/RowActions.tsx';
@@ -31,15 +32,11 @@ export default function ChannelsPage() {
   const flash = createFlash();
   const channels = createLoader(() => trpc.channels.list.query());
   const panel = createEditPanel<ChannelRow>({ flash, reload: channels.reload });
-  const { editing, setEditing, saving, formRev, scrollToForm } = panel;
+  const { editing, setEditing, saving, formRev } = panel;
   const [busyId, setBusyId] = createSignal<number>();
   const runRow = createRowRunner({ flash, setBusy: setBusyId, reload: channels.reload });
 
-  function startEdit(row: ChannelRow) {
-    setEditing(row);
-    flash.clear();
-    scrollToForm();
-  }
+  const startEdit = panel.startEdit;
 
   function save(values: ChannelFormValues) {
     const current = editing();
@@ -153,17 +150,9 @@ export default function ChannelsPage() {
             >
               {testing() === 'all' ? t('health.testing') : t('health.testAll')}
             </button>
-            <button
-              type="button"
-              class="btn btn-primary"
-              data-testid="channel-new"
-              onClick={() => {
-                setEditing(undefined);
-                scrollToForm();
-              }}
-            >
+            <NewButton testid="channel-new" panel={panel}>
               {t('channels.new')}
-            </button>
+            </NewButton>
           </>
         }
       />

@@ -8,6 +8,7 @@ import {
   createEditPanel,
   createRowRunner,
   DeleteButton,
+  NewButton,
   PanelForm,
   RowButton,
 } from '~/components/RowActions.tsx';
@@ -23,15 +24,11 @@ export default function GroupsPage() {
   const flash = createFlash();
   const groups = createLoader(() => trpc.groups.list.query());
   const panel = createEditPanel<GroupRow>({ flash, reload: groups.reload });
-  const { editing, setEditing, saving, formRev, scrollToForm } = panel;
+  const { editing, setEditing, saving, formRev } = panel;
   const [busyName, setBusyName] = createSignal<string>();
   const runRow = createRowRunner({ flash, setBusy: setBusyName, reload: groups.reload });
 
-  function startEdit(row: GroupRow) {
-    setEditing(row);
-    flash.clear();
-    scrollToForm();
-  }
+  const startEdit = panel.startEdit;
 
   const save = (values: CreateGroupInput, mode: 'create' | 'update') =>
     panel.save(async () => {
@@ -72,17 +69,9 @@ export default function GroupsPage() {
         title={t('groups.title')}
         subtitle={t('groups.subtitle')}
         actions={
-          <button
-            type="button"
-            class="btn btn-primary"
-            data-testid="group-new"
-            onClick={() => {
-              setEditing(undefined);
-              scrollToForm();
-            }}
-          >
+          <NewButton testid="group-new" panel={panel}>
             {t('groups.new')}
-          </button>
+          </NewButton>
         }
       />
       <FlashMessages flash={flash} />

@@ -10,6 +10,7 @@ import {
   createEditPanel,
   createRowRunner,
   DeleteButton,
+  NewButton,
   PanelForm,
   RowButton,
 } from '~/components/RowActions.tsx';
@@ -67,7 +68,7 @@ export default function PricesPage() {
     return { rows, money: m, status };
   });
   const panel = createEditPanel<PriceRow>({ flash, reload: data.reload });
-  const { editing, setEditing, saving, formRev, scrollToForm } = panel;
+  const { editing, setEditing, saving, formRev } = panel;
   const [importing, setImporting] = createSignal(false);
   const [busyModel, setBusyModel] = createSignal<string>();
   const runRow = createRowRunner({ flash, setBusy: setBusyModel, reload: data.reload });
@@ -119,17 +120,9 @@ export default function PricesPage() {
             >
               {t('prices.import.open')}
             </button>
-            <button
-              type="button"
-              class="btn btn-primary"
-              data-testid="price-new"
-              onClick={() => {
-                setEditing(undefined);
-                scrollToForm();
-              }}
-            >
+            <NewButton testid="price-new" panel={panel}>
               {t('prices.new')}
-            </button>
+            </NewButton>
           </div>
         }
       />
@@ -233,11 +226,7 @@ export default function PricesPage() {
                               <RowButton
                                 variant="secondary"
                                 testid="price-edit"
-                                onClick={() => {
-                                  setEditing(row);
-                                  flash.clear();
-                                  scrollToForm();
-                                }}
+                                onClick={() => panel.startEdit(row)}
                               >
                                 {t('common.edit')}
                               </RowButton>
