@@ -1,6 +1,6 @@
 import { Title } from '@solidjs/meta';
 import type { ChartConfiguration } from 'chart.js';
-import { createSignal, For, type JSX, Show } from 'solid-js';
+import { createSignal, For, Index, type JSX, Show } from 'solid-js';
 import { PageHeader } from '~/components/AppShell.tsx';
 import { ChartCanvas } from '~/components/Chart.tsx';
 import { RangePicker } from '~/components/RangePicker.tsx';
@@ -159,5 +159,24 @@ export function ChartCard(props: {
     <DashboardCard title={props.title}>
       <ChartCanvas testId={props.testId} label={props.title} config={props.config} empty={props.empty} />
     </DashboardCard>
+  );
+}
+
+/** Chart cards in a row of the chart grid, updated in place (by position) when the data changes. */
+export function ChartCards(props: {
+  charts: { title: string; testId: string; config: ChartConfiguration | undefined }[];
+  empty?: boolean;
+}) {
+  return (
+    <Index each={props.charts}>
+      {(chart) => (
+        <ChartCard
+          title={chart().title}
+          testId={chart().testId}
+          config={chart().config}
+          empty={props.empty}
+        />
+      )}
+    </Index>
   );
 }

@@ -1,6 +1,6 @@
-import { createMemo, For, Show } from 'solid-js';
+import { createMemo, For, type JSX, Show } from 'solid-js';
 import {
-  ChartCard,
+  ChartCards,
   createDashboard,
   DashboardCard,
   DashboardHeader,
@@ -122,23 +122,13 @@ export default function AdminDashboard() {
       <StatGrid testId="dashboard-cards" loading={stats.loading()} cards={cards} />
 
       <div class="chart-grid">
-        <ChartCard
-          title={t('dashboard.chart.requests')}
-          testId="chart-requests"
-          config={charts()?.requests}
+        <ChartCards
           empty={d() && empty()}
-        />
-        <ChartCard
-          title={t('dashboard.chart.money')}
-          testId="chart-money"
-          config={charts()?.money}
-          empty={d() && empty()}
-        />
-        <ChartCard
-          title={t('dashboard.chart.models')}
-          testId="chart-models"
-          config={charts()?.models}
-          empty={d() && empty()}
+          charts={[
+            { title: t('dashboard.chart.requests'), testId: 'chart-requests', config: charts()?.requests },
+            { title: t('dashboard.chart.money'), testId: 'chart-money', config: charts()?.money },
+            { title: t('dashboard.chart.models'), testId: 'chart-models', config: charts()?.models },
+          ]}
         />
         <DashboardCard title={t('dashboard.channels.title')}>
           <ChannelTable data={d()} />
@@ -152,93 +142,97 @@ export default function AdminDashboard() {
   );
 }
 
-function ChannelTable(props: { data: Dashboard | undefined }) {
+/** A table over the dashboard: "loading" until the data comes, the empty note when it has no rows. */
+function DataTable(props: {
+  data: Dashboard | undefined;
+  rows: (data: Dashboard) => unknown[];
+  empty: string;
+  children: (data: () => Dashboard) => JSX.Element;
+}) {
   return (
     <Show when={props.data} fallback={<p class="table-note muted">{t('common.loading')}</p>}>
       {(data) => (
-        <Show
-          when={data().channels.length > 0}
-          fallback={<p class="empty-state">{t('dashboard.channels.empty')}</p>}
-        >
-          <div class="table-wrap">
-            <table class="table" data-testid="channel-stats">
-              <thead>
-                <tr>
-                  <th>{t('dashboard.channels.col.name')}</th>
-                  <th class="num">{t('dashboard.channels.col.requests')}</th>
-                  <th class="num">{t('dashboard.channels.col.failures')}</th>
-                  <th class="num">{t('dashboard.channels.col.rate')}</th>
-                  <th class="num">{t('dashboard.channels.col.latency')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={data().channels}>
-                  {(c) => (
-                    <tr data-testid="channel-stat-row">
-                      <td class="cell-strong nowrap">
-                        {c.name ?? t('dashboard.channels.deleted', { id: c.channelId })}
-                      </td>
-                      <td class="num">{formatNumber(c.requests)}</td>
-                      <td class="num">{formatNumber(c.failures)}</td>
-                      <td class="num">
-                        <div class="rate-cell">
-                          <span>{formatPercent(c.failureRate)}</span>
-                          <span class={`rate-bar ${rateTone(c.failureRate)}`} aria-hidden="true">
-                            <span style={{ width: `${Math.max(2, (c.failureRate ?? 0) * 100)}%` }} />
-                          </span>
-                        </div>
-                      </td>
-                      <td class="num nowrap">{formatLatency(c.avgLatencyMs)}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+        <Show when={props.rows(data()).length > 0} fallback={<p class="empty-state">{props.empty}</p>}>
+          <div class="table-wrap">{props.children(data)}</div>
         </Show>
       )}
     </Show>
   );
 }
 
+function ChannelTable(props: { data: Dashboard | undefined }) {
+  return (
+    <DataTable data={props.data} rows={(d) => d.channels} empty={t('dashboard.channels.empty')}>
+      {(data) => (
+        <table class="table" data-testid="channel-stats">
+          <thead>
+            <tr>
+              <th>{t('dashboard.channels.col.name')}</th>
+              <th class="num">{t('dashboard.channels.col.requests')}</th>
+              <th class="num">{t('dashboard.channels.col.failures')}</th>
+              <th class="num">{t('dashboard.channels.col.rate')}</th>
+              <th class="num">{t('dashboard.channels.col.latency')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={data().channels}>
+              {(c) => (
+                <tr data-testid="channel-stat-row">
+                  <td class="cell-strong nowrap">
+                    {c.name ?? t('dashboard.channels.deleted', { id: c.channelId })}
+                  </td>
+                  <td class="num">{formatNumber(c.requests)}</td>
+                  <td class="num">{formatNumber(c.failures)}</td>
+                  <td class="num">
+                    <div class="rate-cell">
+                      <span>{formatPercent(c.failureRate)}</span>
+                      <span class={`rate-bar ${rateTone(c.failureRate)}`} aria-hidden="true">
+                        <span style={{ width: `${Math.max(2, (c.failureRate ?? 0) * 100)}%` }} />
+                      </span>
+                    </div>
+                  </td>
+                  <td class="num nowrap">{formatLatency(c.avgLatencyMs)}</td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      )}
+    </DataTable>
+  );
+}
+
 function TopUsers(props: { data: Dashboard | undefined; money: (units: number) => string }) {
   return (
-    <Show when={props.data} fallback={<p class="table-note muted">{t('common.loading')}</p>}>
+    <DataTable data={props.data} rows={(d) => d.topUsers} empty={t('dashboard.users.empty')}>
       {(data) => (
-        <Show
-          when={data().topUsers.length > 0}
-          fallback={<p class="empty-state">{t('dashboard.users.empty')}</p>}
-        >
-          <div class="table-wrap">
-            <table class="table" data-testid="top-users">
-              <thead>
-                <tr>
-                  <th class="rank">#</th>
-                  <th>{t('dashboard.users.col.email')}</th>
-                  <th class="num">{t('dashboard.users.col.requests')}</th>
-                  <th class="num">{t('dashboard.users.col.revenue')}</th>
-                  <th class="num">{t('dashboard.users.col.cost')}</th>
-                  <th class="num">{t('dashboard.users.col.margin')}</th>
+        <table class="table" data-testid="top-users">
+          <thead>
+            <tr>
+              <th class="rank">#</th>
+              <th>{t('dashboard.users.col.email')}</th>
+              <th class="num">{t('dashboard.users.col.requests')}</th>
+              <th class="num">{t('dashboard.users.col.revenue')}</th>
+              <th class="num">{t('dashboard.users.col.cost')}</th>
+              <th class="num">{t('dashboard.users.col.margin')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={data().topUsers}>
+              {(u, i) => (
+                <tr data-testid="top-user-row">
+                  <td class="rank">{i() + 1}</td>
+                  <td class="cell-strong">{u.email ?? t('dashboard.users.deleted', { id: u.userId })}</td>
+                  <td class="num">{formatNumber(u.requests)}</td>
+                  <td class="num">{props.money(u.revenue)}</td>
+                  <td class="num">{props.money(u.cost)}</td>
+                  <td class="num">{props.money(u.revenue - u.cost)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                <For each={data().topUsers}>
-                  {(u, i) => (
-                    <tr data-testid="top-user-row">
-                      <td class="rank">{i() + 1}</td>
-                      <td class="cell-strong">{u.email ?? t('dashboard.users.deleted', { id: u.userId })}</td>
-                      <td class="num">{formatNumber(u.requests)}</td>
-                      <td class="num">{props.money(u.revenue)}</td>
-                      <td class="num">{props.money(u.cost)}</td>
-                      <td class="num">{props.money(u.revenue - u.cost)}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-        </Show>
+              )}
+            </For>
+          </tbody>
+        </table>
       )}
-    </Show>
+    </DataTable>
   );
 }

@@ -2,7 +2,7 @@ import { A } from '@solidjs/router';
 import { createMemo, For, Show } from 'solid-js';
 import { ChartCanvas } from '~/components/Chart.tsx';
 import {
-  ChartCard,
+  ChartCards,
   createDashboard,
   DashboardCard,
   DashboardHeader,
@@ -100,23 +100,17 @@ export default function MyDashboard() {
       <StatGrid testId="my-cards" loading={usage.loading()} cards={cards} />
 
       <div class="chart-grid">
-        <ChartCard
-          title={t('myDashboard.chart.spend')}
-          testId="chart-my-spend"
-          config={charts()?.spend}
+        <ChartCards
           empty={d() && empty()}
-        />
-        <ChartCard
-          title={t('myDashboard.chart.requests')}
-          testId="chart-my-requests"
-          config={charts()?.requests}
-          empty={d() && empty()}
-        />
-        <ChartCard
-          title={t('myDashboard.chart.models')}
-          testId="chart-my-models"
-          config={charts()?.models}
-          empty={d() && empty()}
+          charts={[
+            { title: t('myDashboard.chart.spend'), testId: 'chart-my-spend', config: charts()?.spend },
+            {
+              title: t('myDashboard.chart.requests'),
+              testId: 'chart-my-requests',
+              config: charts()?.requests,
+            },
+            { title: t('myDashboard.chart.models'), testId: 'chart-my-models', config: charts()?.models },
+          ]}
         />
         <DashboardCard
           title={t('myDashboard.chart.keys')}
