@@ -48,7 +48,7 @@ export function createDashboard<T extends DashboardData>(query: (input: RangeInp
 }
 
 /** Page title, header with the range picker, and the load error with a retry button. */
-export function DashboardHeader(props: {
+function DashboardHeader(props: {
   title: string;
   subtitle: string;
   range: RangeChoice;
@@ -116,7 +116,7 @@ export function tokensCard(
 }
 
 /** A grid of stat cards, one per spec. */
-export function StatGrid(props: { testId: string; loading: boolean; cards: StatSpec[] }) {
+function StatGrid(props: { testId: string; loading: boolean; cards: StatSpec[] }) {
   return (
     <div class="stat-grid" data-testid={props.testId}>
       <For each={props.cards}>
@@ -149,7 +149,7 @@ export function DashboardCard(props: { title: string; actions?: JSX.Element; chi
 }
 
 /** A titled card holding one chart; the title is also the chart's label for screen readers. */
-export function ChartCard(props: {
+function ChartCard(props: {
   title: string;
   testId: string;
   config: ChartConfiguration | undefined;
@@ -163,7 +163,7 @@ export function ChartCard(props: {
 }
 
 /** Chart cards in a row of the chart grid, updated in place (by position) when the data changes. */
-export function ChartCards(props: {
+function ChartCards(props: {
   charts: { title: string; testId: string; config: ChartConfiguration | undefined }[];
   empty?: boolean;
 }) {
@@ -178,5 +178,38 @@ export function ChartCards(props: {
         />
       )}
     </Index>
+  );
+}
+
+/** A whole dashboard page: head, stat cards, the chart grid (charts, then `children`), then `after`. */
+export function DashboardPage(props: {
+  dash: ReturnType<typeof createDashboard<DashboardData>>;
+  title: string;
+  subtitle: string;
+  cardsTestId: string;
+  cards: StatSpec[];
+  charts: { title: string; testId: string; config: ChartConfiguration | undefined }[];
+  children: JSX.Element;
+  after?: JSX.Element;
+}) {
+  return (
+    <>
+      <DashboardHeader
+        title={props.title}
+        subtitle={props.subtitle}
+        range={props.dash.range()}
+        onChange={props.dash.choose}
+        error={props.dash.loader.error()}
+        onRetry={() => props.dash.loader.reload()}
+      />
+
+      <StatGrid testId={props.cardsTestId} loading={props.dash.loader.loading()} cards={props.cards} />
+
+      <div class="chart-grid">
+        <ChartCards empty={props.dash.d() && props.dash.empty()} charts={props.charts} />
+        {props.children}
+      </div>
+      {props.after}
+    </>
   );
 }

@@ -1,10 +1,8 @@
 import { createMemo, For, type JSX, Show } from 'solid-js';
 import {
-  ChartCards,
   createDashboard,
   DashboardCard,
-  DashboardHeader,
-  StatGrid,
+  DashboardPage,
   type StatSpec,
   tokensCard,
 } from '~/components/DashboardCharts.tsx';
@@ -25,14 +23,8 @@ function rateTone(rate: number | null): 'ok' | 'warn' | 'danger' {
 
 /** The operator's dashboard (SPEC §7): traffic, error rate, latency, money, models, users, channels. */
 export default function AdminDashboard() {
-  const {
-    loader: stats,
-    range,
-    choose,
-    d,
-    money,
-    empty,
-  } = createDashboard((input) => trpc.stats.adminDashboard.query(input));
+  const dash = createDashboard((input) => trpc.stats.adminDashboard.query(input));
+  const { d, money } = dash;
 
   const charts = createMemo(() => {
     const data = d();
@@ -109,36 +101,27 @@ export default function AdminDashboard() {
   ];
 
   return (
-    <>
-      <DashboardHeader
-        title={t('dashboard.title')}
-        subtitle={t('dashboard.subtitle')}
-        range={range()}
-        onChange={choose}
-        error={stats.error()}
-        onRetry={() => stats.reload()}
-      />
-
-      <StatGrid testId="dashboard-cards" loading={stats.loading()} cards={cards} />
-
-      <div class="chart-grid">
-        <ChartCards
-          empty={d() && empty()}
-          charts={[
-            { title: t('dashboard.chart.requests'), testId: 'chart-requests', config: charts()?.requests },
-            { title: t('dashboard.chart.money'), testId: 'chart-money', config: charts()?.money },
-            { title: t('dashboard.chart.models'), testId: 'chart-models', config: charts()?.models },
-          ]}
-        />
-        <DashboardCard title={t('dashboard.channels.title')}>
-          <ChannelTable data={d()} />
+    <DashboardPage
+      dash={dash}
+      title={t('dashboard.title')}
+      subtitle={t('dashboard.subtitle')}
+      cardsTestId="dashboard-cards"
+      cards={cards}
+      charts={[
+        { title: t('dashboard.chart.requests'), testId: 'chart-requests', config: charts()?.requests },
+        { title: t('dashboard.chart.money'), testId: 'chart-money', config: charts()?.money },
+        { title: t('dashboard.chart.models'), testId: 'chart-models', config: charts()?.models },
+      ]}
+      after={
+        <DashboardCard title={t('dashboard.users.title')}>
+          <TopUsers data={d()} money={money} />
         </DashboardCard>
-      </div>
-
-      <DashboardCard title={t('dashboard.users.title')}>
-        <TopUsers data={d()} money={money} />
+      }
+    >
+      <DashboardCard title={t('dashboard.channels.title')}>
+        <ChannelTable data={d()} />
       </DashboardCard>
-    </>
+    </DashboardPage>
   );
 }
 

@@ -2,11 +2,9 @@ import { A } from '@solidjs/router';
 import { createMemo, For, Show } from 'solid-js';
 import { ChartCanvas } from '~/components/Chart.tsx';
 import {
-  ChartCards,
   createDashboard,
   DashboardCard,
-  DashboardHeader,
-  StatGrid,
+  DashboardPage,
   type StatSpec,
   tokensCard,
 } from '~/components/DashboardCharts.tsx';
@@ -33,14 +31,8 @@ function keyLabel(k: KeyUsage): string {
 
 /** The user's own dashboard (SPEC §7): balance, and usage by day, model and key. */
 export default function MyDashboard() {
-  const {
-    loader: usage,
-    range,
-    choose,
-    d,
-    money,
-    empty,
-  } = createDashboard((input) => trpc.stats.myUsage.query(input));
+  const dash = createDashboard((input) => trpc.stats.myUsage.query(input));
+  const { d, money } = dash;
 
   const charts = createMemo(() => {
     const data = d();
@@ -87,79 +79,69 @@ export default function MyDashboard() {
   ];
 
   return (
-    <>
-      <DashboardHeader
-        title={t('myDashboard.title')}
-        subtitle={t('myDashboard.subtitle')}
-        range={range()}
-        onChange={choose}
-        error={usage.error()}
-        onRetry={() => usage.reload()}
-      />
-
-      <StatGrid testId="my-cards" loading={usage.loading()} cards={cards} />
-
-      <div class="chart-grid">
-        <ChartCards
-          empty={d() && empty()}
-          charts={[
-            { title: t('myDashboard.chart.spend'), testId: 'chart-my-spend', config: charts()?.spend },
-            {
-              title: t('myDashboard.chart.requests'),
-              testId: 'chart-my-requests',
-              config: charts()?.requests,
-            },
-            { title: t('myDashboard.chart.models'), testId: 'chart-my-models', config: charts()?.models },
-          ]}
-        />
-        <DashboardCard
-          title={t('myDashboard.chart.keys')}
-          actions={
-            <A href="/portal/tokens" class="small">
-              {t('myDashboard.createKey')}
-            </A>
-          }
+    <DashboardPage
+      dash={dash}
+      title={t('myDashboard.title')}
+      subtitle={t('myDashboard.subtitle')}
+      cardsTestId="my-cards"
+      cards={cards}
+      charts={[
+        { title: t('myDashboard.chart.spend'), testId: 'chart-my-spend', config: charts()?.spend },
+        {
+          title: t('myDashboard.chart.requests'),
+          testId: 'chart-my-requests',
+          config: charts()?.requests,
+        },
+        { title: t('myDashboard.chart.models'), testId: 'chart-my-models', config: charts()?.models },
+      ]}
+    >
+      <DashboardCard
+        title={t('myDashboard.chart.keys')}
+        actions={
+          <A href="/portal/tokens" class="small">
+            {t('myDashboard.createKey')}
+          </A>
+        }
+      >
+        <Show
+          when={(d()?.keys.length ?? 0) > 0}
+          fallback={<p class="empty-state">{d() ? t('chart.empty') : t('common.loading')}</p>}
         >
-          <Show
-            when={(d()?.keys.length ?? 0) > 0}
-            fallback={<p class="empty-state">{d() ? t('chart.empty') : t('common.loading')}</p>}
-          >
-            <ChartCanvas
-              testId="chart-my-keys"
-              label={t('myDashboard.chart.keys')}
-              config={charts()?.keys}
-              height={Math.min(10, d()?.keys.length ?? 0) * 34 + 50}
-            />
-            <div class="table-wrap">
-              <table class="table" data-testid="my-keys">
-                <thead>
-                  <tr>
-                    <th>{t('myDashboard.keys.col.name')}</th>
-                    <th class="num">{t('myDashboard.keys.col.requests')}</th>
-                    <th class="num">{t('myDashboard.keys.col.tokens')}</th>
-                    <th class="num">{t('myDashboard.keys.col.spend')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={d()!.keys}>
-                    {(k, i) => (
-                      <tr data-testid="my-key-row">
-                        <td class="cell-strong">
-                          <span class="swatch" style={{ background: sliceColor(i(), false) }} />
-                          {keyLabel(k)}
-                        </td>
-                        <td class="num">{formatNumber(k.requests)}</td>
-                        <td class="num">{formatNumber(k.tokens)}</td>
-                        <td class="num">{money(k.cost)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </div>
-          </Show>
-        </DashboardCard>
-      </div>
-    </>
+          <ChartCanvas
+            testId="chart-my-keys"
+            label={t('myDashboard.chart.keys')}
+            config={charts()?.keys}
+            height={Math.min(10, d()?.keys.length ?? 0) * 34 + 50}
+          />
+          <div class="table-wrap">
+            <table class="table" data-testid="my-keys">
+              <thead>
+                <tr>
+                  <th>{t('myDashboard.keys.col.name')}</th>
+                  <th class="num">{t('myDashboard.keys.col.requests')}</th>
+                  <th class="num">{t('myDashboard.keys.col.tokens')}</th>
+                  <th class="num">{t('myDashboard.keys.col.spend')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={d()!.keys}>
+                  {(k, i) => (
+                    <tr data-testid="my-key-row">
+                      <td class="cell-strong">
+                        <span class="swatch" style={{ background: sliceColor(i(), false) }} />
+                        {keyLabel(k)}
+                      </td>
+                      <td class="num">{formatNumber(k.requests)}</td>
+                      <td class="num">{formatNumber(k.tokens)}</td>
+                      <td class="num">{money(k.cost)}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Show>
+      </DashboardCard>
+    </DashboardPage>
   );
 }
